@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Native libraries come from Debian packages (see Scripts/setup-debian.sh); each is wrapped by a
+// system-library target whose shim.h turns C macros Swift cannot see into static inline functions.
+let package = Package(
+    name: "swift-bertin",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bertin", targets: ["bertin"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Hot loops: BLAS calls and SIMD loops over unsafe buffers, each with a plain reference twin.
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
+        // Float32 tensors, the autodiff tape, the flat parameter buffer.
+        .target(name: "Tensor", dependencies: ["Kernels"], swiftSettings: kernelSettings),
+
+        .executableTarget(
+            name: "bertin",
+            dependencies: [
+                "Tensor", "Kernels", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: commonSettings),
+
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: commonSettings),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels"],
+                    resources: [.copy("Fixtures")], swiftSettings: commonSettings),
+    ],
+    // Swift 5 mode: the kernels hand raw buffers to worker threads by design (each thread owns a
+    // disjoint range), which Swift 6's Sendable checking cannot express without copying.
+    swiftLanguageModes: [.v5]
+)
+
+var commonSettings: [SwiftSetting] { [] }
+// Bounds checks stay on in the portable parts; the kernels index raw pointers anyway.
+var kernelSettings: [SwiftSetting] { [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))] }

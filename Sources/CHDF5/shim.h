@@ -1,0 +1,16 @@
+#ifndef BERTIN_CHDF5_SHIM_H
+#define BERTIN_CHDF5_SHIM_H
+#include <hdf5.h>
+// HDF5's type and flag constants are macros that call H5open(): wrap them so Swift can call them.
+static inline hid_t chdf5_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t chdf5_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t chdf5_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t chdf5_c_string(void) { return H5T_C_S1; }
+static inline hid_t chdf5_plist_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t chdf5_plist_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t chdf5_default(void) { return H5P_DEFAULT; }
+static inline hid_t chdf5_scalar_space(void) { return H5Screate(H5S_SCALAR); }
+static inline unsigned chdf5_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned chdf5_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned chdf5_acc_rdwr(void) { return H5F_ACC_RDWR; }
+#endif

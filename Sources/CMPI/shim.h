@@ -1,0 +1,16 @@
+#ifndef BERTIN_CMPI_SHIM_H
+#define BERTIN_CMPI_SHIM_H
+#include <mpi.h>
+// Open MPI's predefined handles are macros over incomplete globals, invisible from Swift.
+static inline MPI_Comm cmpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype cmpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Datatype cmpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Datatype cmpi_int64(void) { return MPI_INT64_T; }
+static inline MPI_Datatype cmpi_byte(void) { return MPI_BYTE; }
+static inline MPI_Op cmpi_sum(void) { return MPI_SUM; }
+static inline MPI_Op cmpi_max(void) { return MPI_MAX; }
+static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline int cmpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
+#endif

@@ -1,0 +1,52 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// How many threads the kernels (ours and OpenBLAS's) may use.
+///
+/// Work is always cut into pieces whose results do not depend on how many threads run them: a
+/// thread owns whole rows or whole column ranges, and any sum across pieces is taken in a fixed
+/// order. So 1 thread and 16 threads give bitwise-equal results.
+public enum ComputeThreads {
+    nonisolated(unsafe) private static var current: Int = defaultCount
+
+    /// All cores, unless `BERTIN_THREADS` says otherwise.
+    public static var defaultCount: Int {
+        if let text = ProcessInfo.processInfo.environment["BERTIN_THREADS"], let value = Int(text), value > 0 {
+            return value
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// The thread count in force; setting it also sets OpenBLAS's.
+    public static var count: Int {
+        get { current }
+        set {
+            current = max(1, newValue)
+            openblas_set_num_threads(Int32(current))
+        }
+    }
+
+    /// Applies the default once, before the first kernel runs.
+    public static func configure(threads: Int? = nil) {
+        count = threads ?? defaultCount
+    }
+}
+
+/// Runs `body` over `0..<count` cut into at most `ComputeThreads.count` contiguous ranges, none
+/// smaller than `grain` items (small jobs stay on the calling thread).
+@inline(__always)
+public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    let threads = ComputeThreads.count
+    let pieces = min(threads, max(1, count / max(1, grain)))
+    if pieces <= 1 {
+        body(0..<count)
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+        let start = piece * count / pieces
+        let end = (piece + 1) * count / pieces
+        if start < end { body(start..<end) }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The label PyTorch's and transformers' losses skip.
+public let ignoredLabel: Int32 = -100
+
+/// Fused softmax cross-entropy over `[rows, classes]` logits with integer targets.
+///
+/// Returns the sum of per-row losses over rows whose target is not `ignoredLabel`, and how many
+/// such rows there are; saves each row's log-sum-exp for the backward pass. Targets must already
+/// be validated to lie in `0..<classes` or equal `ignoredLabel`.
+public func crossEntropyForward(
+    logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, classes: Int,
+    logSumExp: UnsafeMutablePointer<Float>, rowLoss: UnsafeMutablePointer<Float>
+) -> (sum: Double, count: Int) {
+    parallelFor(rows, grain: max(1, 8192 / max(classes, 1))) { range in
+        for row in range {
+            let input = logits + row * classes
+            let target = targets[row]
+            guard target != ignoredLabel else { rowLoss[row] = 0; logSumExp[row] = 0; continue }
+            let maximum = vectorMax(input, classes)
+            var total: Float = 0
+            for c in 0..<classes { total += exp(input[c] - maximum) }
+            let lse = maximum + log(total)
+            logSumExp[row] = lse
+            rowLoss[row] = lse - input[Int(target)]
+        }
+    }
+    // Rows are summed in order on one thread so the total does not depend on the thread count.
+    var sum = 0.0, count = 0
+    for row in 0..<rows where targets[row] != ignoredLabel {
+        sum += Double(rowLoss[row])
+        count += 1
+    }
+    return (sum, count)
+}
+
+/// `dlogits[r, :] = scale · (softmax(logits[r, :]) − onehot(target))`, zero on ignored rows
+/// (overwrites dlogits). For a mean loss, `scale = dloss / count`.
+public func crossEntropyBackward(
+    dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+    logSumExp: UnsafePointer<Float>, rows: Int, classes: Int, scale: Float
+) {
+    parallelFor(rows, grain: max(1, 8192 / max(classes, 1))) { range in
+        for row in range {
+            let input = logits + row * classes, output = dlogits + row * classes
+            let target = targets[row]
+            guard target != ignoredLabel else { output.update(repeating: 0, count: classes); continue }
+            let lse = logSumExp[row]
+            for c in 0..<classes { output[c] = scale * exp(input[c] - lse) }
+            output[Int(target)] -= scale
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11): a
+/// counter-based generator. The n-th random block is a pure function of (key, counter), so any
+/// thread can produce any element's randomness and results never depend on the thread count.
+public struct Philox4x32: Sendable {
+    public var key: (UInt32, UInt32)
+
+    public init(key: (UInt32, UInt32)) { self.key = key }
+
+    /// Ten rounds over the 128-bit counter.
+    @inline(__always)
+    public func block(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
+        var c = counter
+        var k = key
+        for round in 0..<10 {
+            if round > 0 {
+                k.0 &+= 0x9E37_79B9
+                k.1 &+= 0xBB67_AE85
+            }
+            let p0 = UInt64(0xD251_1F53) * UInt64(c.0)
+            let p1 = UInt64(0xCD9E_8D57) * UInt64(c.2)
+            c = (UInt32(truncatingIfNeeded: p1 >> 32) ^ c.1 ^ k.0, UInt32(truncatingIfNeeded: p1),
+                 UInt32(truncatingIfNeeded: p0 >> 32) ^ c.3 ^ k.1, UInt32(truncatingIfNeeded: p0))
+        }
+        return c
+    }
+}
+
+/// Where a stream of randomness belongs: the run's seed, the training step, the device (replica)
+/// and which tensor of the step (each dropout site gets its own `stream`).
+public struct RandomKey: Sendable, Hashable {
+    public var seed: UInt64
+    public var step: UInt32
+    public var device: UInt32
+    public var stream: UInt32
+
+    public init(seed: UInt64, step: Int = 0, device: Int = 0, stream: Int = 0) {
+        self.seed = seed
+        self.step = UInt32(truncatingIfNeeded: step)
+        self.device = UInt32(truncatingIfNeeded: device)
+        self.stream = UInt32(truncatingIfNeeded: stream)
+    }
+
+    /// The same key for another tensor of the same step and device.
+    public func with(stream: Int) -> RandomKey {
+        var copy = self
+        copy.stream = UInt32(truncatingIfNeeded: stream)
+        return copy
+    }
+
+    var generator: Philox4x32 {
+        Philox4x32(key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+    }
+
+    /// Four random words for elements `4·block ..< 4·block + 4`.
+    @inline(__always)
+    func words(block: Int) -> (UInt32, UInt32, UInt32, UInt32) {
+        generator.block((UInt32(truncatingIfNeeded: block), stream, step, device))
+    }
+}
+
+/// A uniform Float in [0, 1) from the top 24 bits of a word (every value exactly representable).
+@inline(__always)
+public func unitFloat(_ word: UInt32) -> Float {
+    Float(word >> 8) * (1.0 / 16_777_216.0)
+}
+
+/// `out[i] = uniform[0, 1)` for element i of the stream named by `key`.
+public func fillUniform(_ out: UnsafeMutablePointer<Float>, count: Int, key: RandomKey) {
+    let blocks = (count + 3) / 4
+    parallelFor(blocks, grain: 2048) { range in
+        for block in range {
+            let w = key.words(block: block)
+            let base = block * 4
+            out[base] = unitFloat(w.0)
+            if base + 1 < count { out[base + 1] = unitFloat(w.1) }
+            if base + 2 < count { out[base + 2] = unitFloat(w.2) }
+            if base + 3 < count { out[base + 3] = unitFloat(w.3) }
+        }
+    }
+}

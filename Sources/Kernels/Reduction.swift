@@ -1,0 +1,87 @@
+/// Reductions over the middle axis of a `[outer, length, inner]` view.
+///
+/// Every output element is summed over `length` in index order by one thread, whatever the
+/// thread count: the partition is over outer rows and column ranges, never over `length`.
+
+/// `out[o, i] = Σ_l x[o, l, i]` (overwrites `out`, or adds to it when `accumulate`).
+public func sumMiddleAxis(
+    _ x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int,
+    into out: UnsafeMutablePointer<Float>, accumulate: Bool = false
+) {
+    if inner == 1 {
+        parallelFor(outer, grain: max(1, 16_384 / max(length, 1))) { rows in
+            for row in rows {
+                let total = vectorSum(x + row * length, length)
+                out[row] = accumulate ? out[row] + total : total
+            }
+        }
+        return
+    }
+    // Column blocks of 64 keep each thread's running sums in cache while it walks the rows.
+    let block = 64
+    let blocksPerRow = (inner + block - 1) / block
+    parallelFor(outer * blocksPerRow, grain: max(1, 4096 / max(length, 1))) { pieces in
+        for piece in pieces {
+            let row = piece / blocksPerRow
+            let start = (piece % blocksPerRow) * block
+            let width = min(block, inner - start)
+            let target = out + row * inner + start
+            if !accumulate { target.update(repeating: 0, count: width) }
+            let source = x + row * length * inner + start
+            for l in 0..<length {
+                let line = source + l * inner
+                var i = 0
+                while i + vectorWidth <= width {
+                    target.storeVector(target.vector(at: i) + line.vector(at: i), at: i)
+                    i += vectorWidth
+                }
+                while i < width { target[i] += line[i]; i += 1 }
+            }
+        }
+    }
+}
+
+/// `out[o, i] = max_l x[o, l, i]` and the first `l` that attains it.
+public func maxMiddleAxis(
+    _ x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int,
+    into out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+) {
+    parallelFor(outer * inner, grain: max(1, 4096 / max(length, 1))) { range in
+        for position in range {
+            let row = position / inner, column = position % inner
+            let base = x + row * length * inner + column
+            var best = -Float.infinity, bestIndex = 0
+            for l in 0..<length {
+                let value = base[l * inner]
+                // NaN wins, as in PyTorch: the maximum of anything with NaN is NaN.
+                if value > best || value.isNaN && !best.isNaN { best = value; bestIndex = l }
+            }
+            out[position] = best
+            argmax[position] = Int32(bestIndex)
+        }
+    }
+}
+
+/// Gradient of `maxMiddleAxis`: `dx[o, argmax, i] += dout[o, i]`, zero elsewhere (dx overwritten).
+public func maxMiddleAxisBackward(
+    _ dout: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, outer: Int, length: Int, inner: Int,
+    into dx: UnsafeMutablePointer<Float>
+) {
+    dx.update(repeating: 0, count: outer * length * inner)
+    for position in 0..<(outer * inner) {
+        let row = position / inner, column = position % inner
+        dx[(row * length + Int(argmax[position])) * inner + column] = dout[position]
+    }
+}
+
+/// `out[o, l, i] = x[o, i]`: spreads a reduced tensor back over the reduced axis.
+public func broadcastMiddleAxis(
+    _ x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int, into out: UnsafeMutablePointer<Float>
+) {
+    parallelFor(outer * length, grain: max(1, 16_384 / max(inner, 1))) { rows in
+        for row in rows {
+            let o = row / length
+            (out + row * inner).update(from: x + o * inner, count: inner)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// Plain twins of the optimised kernels: straight loops over arrays, accumulating in Double.
+/// Tests compare each kernel against its twin; nothing on a hot path calls these.
+public enum ReferenceKernels {
+    /// C = op(A) op(B), op(A) M×K, op(B) K×N, all row-major.
+    public static func matmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) -> [Float] {
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = 0.0
+                for p in 0..<k {
+                    let x = transposeA ? a[p * m + i] : a[i * k + p]
+                    let y = transposeB ? b[j * k + p] : b[p * n + j]
+                    total += Double(x) * Double(y)
+                }
+                c[i * n + j] = Float(total)
+            }
+        }
+        return c
+    }
+
+    public static func sumMiddleAxis(_ x: [Float], outer: Int, length: Int, inner: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var total = 0.0
+                for l in 0..<length { total += Double(x[(o * length + l) * inner + i]) }
+                out[o * inner + i] = Float(total)
+            }
+        }
+        return out
+    }
+
+    public static func softmax(_ x: [Float], rows: Int, columns: Int, log takeLog: Bool = false) -> [Float] {
+        var y = [Float](repeating: 0, count: x.count)
+        for r in 0..<rows {
+            let row = (0..<columns).map { Double(x[r * columns + $0]) }
+            let maximum = row.max() ?? 0
+            let total = row.reduce(0) { $0 + Foundation.exp($1 - maximum) }
+            for c in 0..<columns {
+                y[r * columns + c] = takeLog
+                    ? Float(row[c] - maximum - Foundation.log(total))
+                    : Float(Foundation.exp(row[c] - maximum) / total)
+            }
+        }
+        return y
+    }
+
+    public static func layerNorm(
+        _ x: [Float], weight: [Float], bias: [Float], rows: Int, columns: Int, epsilon: Double
+    ) -> [Float] {
+        var y = [Float](repeating: 0, count: x.count)
+        for r in 0..<rows {
+            let row = (0..<columns).map { Double(x[r * columns + $0]) }
+            let mean = row.reduce(0, +) / Double(columns)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(columns)
+            let rstd = 1 / (variance + epsilon).squareRoot()
+            for c in 0..<columns {
+                y[r * columns + c] = Float((row[c] - mean) * rstd * Double(weight[c]) + Double(bias[c]))
+            }
+        }
+        return y
+    }
+
+    /// Gradients of Σ dy ⊙ layerNorm(x) with respect to x, weight and bias.
+    public static func layerNormBackward(
+        _ x: [Float], weight: [Float], dy: [Float], rows: Int, columns: Int, epsilon: Double
+    ) -> (dx: [Float], dweight: [Float], dbias: [Float]) {
+        var dx = [Float](repeating: 0, count: x.count)
+        var dweight = [Double](repeating: 0, count: columns), dbias = [Double](repeating: 0, count: columns)
+        for r in 0..<rows {
+            let row = (0..<columns).map { Double(x[r * columns + $0]) }
+            let mean = row.reduce(0, +) / Double(columns)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(columns)
+            let rstd = 1 / (variance + epsilon).squareRoot()
+            let xhat = row.map { ($0 - mean) * rstd }
+            let g = (0..<columns).map { Double(dy[r * columns + $0]) }
+            let dxhat = (0..<columns).map { g[$0] * Double(weight[$0]) }
+            let meanDxhat = dxhat.reduce(0, +) / Double(columns)
+            let meanDxhatXhat = zip(dxhat, xhat).reduce(0) { $0 + $1.0 * $1.1 } / Double(columns)
+            for c in 0..<columns {
+                dx[r * columns + c] = Float(rstd * (dxhat[c] - meanDxhat - xhat[c] * meanDxhatXhat))
+                dweight[c] += g[c] * xhat[c]
+                dbias[c] += g[c]
+            }
+        }
+        return (dx, dweight.map(Float.init), dbias.map(Float.init))
+    }
+
+    /// Mean cross-entropy over rows whose target is not -100, and its gradient for dloss = 1.
+    public static func crossEntropy(_ logits: [Float], targets: [Int32], rows: Int, classes: Int) -> (loss: Float, dlogits: [Float]) {
+        let counted = targets.filter { $0 != ignoredLabel }.count
+        var total = 0.0
+        var dlogits = [Float](repeating: 0, count: logits.count)
+        let probabilities = softmax(logits, rows: rows, columns: classes)
+        let logProbabilities = softmax(logits, rows: rows, columns: classes, log: true)
+        for r in 0..<rows where targets[r] != ignoredLabel {
+            let t = Int(targets[r])
+            total -= Double(logProbabilities[r * classes + t])
+            for c in 0..<classes {
+                dlogits[r * classes + c] = Float((Double(probabilities[r * classes + c]) - (c == t ? 1 : 0)) / Double(counted))
+            }
+        }
+        return (Float(total / Double(counted)), dlogits)
+    }
+
+    public static func gelu(_ x: Float) -> Float {
+        let v = Double(x)
+        return Float(0.5 * v * (1 + erf(v / 2.0.squareRoot())))
+    }
+
+    public static func geluTanh(_ x: Float) -> Float {
+        let v = Double(x)
+        return Float(0.5 * v * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v))))
+    }
+
+    /// Dropout element by element on one thread, drawing with the same generator.
+    public static func dropout(_ x: [Float], probability: Float, key: RandomKey) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            let w = key.words(block: i / 4)
+            let word = [w.0, w.1, w.2, w.3][i % 4]
+            out[i] = unitFloat(word) >= probability ? x[i] / (1 - probability) : 0
+        }
+        return out
+    }
+
+    /// AdamW in Double, optax's form.
+    public static func adamW(
+        parameters: inout [Float], firstMoment: inout [Float], secondMoment: inout [Float],
+        gradients: [Float], decayMask: [Float], step s: AdamWStep
+    ) {
+        let c1 = 1 - Foundation.pow(Double(s.beta1), Double(s.step))
+        let c2 = 1 - Foundation.pow(Double(s.beta2), Double(s.step))
+        for i in parameters.indices {
+            let g = Double(gradients[i])
+            let m = Double(s.beta1) * Double(firstMoment[i]) + (1 - Double(s.beta1)) * g
+            let v = Double(s.beta2) * Double(secondMoment[i]) + (1 - Double(s.beta2)) * g * g
+            firstMoment[i] = Float(m)
+            secondMoment[i] = Float(v)
+            let update = (m / c1) / ((v / c2).squareRoot() + Double(s.epsilon))
+            parameters[i] = Float(Double(parameters[i]) - Double(s.learningRate) * (update + Double(s.weightDecay) * Double(decayMask[i]) * Double(parameters[i])))
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// Unaligned SIMD loads and stores over raw Float pointers: the building block of the loops here.
+public typealias Vector = SIMD8<Float>
+public let vectorWidth = 8
+
+extension UnsafePointer where Pointee == Float {
+    @inline(__always) func vector(at index: Int) -> Vector {
+        UnsafeRawPointer(self + index).loadUnaligned(as: Vector.self)
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == Float {
+    @inline(__always) func vector(at index: Int) -> Vector {
+        UnsafeRawPointer(self + index).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always) func storeVector(_ value: Vector, at index: Int) {
+        UnsafeMutableRawPointer(self + index).storeBytes(of: value, as: Vector.self)
+    }
+}
+
+/// Sum of a contiguous run, eight lanes at a time, then lanes in a fixed order.
+@inline(__always)
+func vectorSum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var accumulator = Vector(repeating: 0)
+    var i = 0
+    while i + vectorWidth <= count {
+        accumulator += x.vector(at: i)
+        i += vectorWidth
+    }
+    var total = accumulator.sum()
+    while i < count {
+        total += x[i]
+        i += 1
+    }
+    return total
+}
+
+/// Largest element of a non-empty contiguous run.
+@inline(__always)
+func vectorMax(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var best = Vector(repeating: -.infinity)
+    var i = 0
+    while i + vectorWidth <= count {
+        best = pointwiseMax(best, x.vector(at: i))
+        i += vectorWidth
+    }
+    var result = best.max()
+    while i < count {
+        result = Swift.max(result, x[i])
+        i += 1
+    }
+    return result
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Pointwise functions with their derivatives. Transcendentals go through libm per element so
+/// they match PyTorch's to the last bit or two; the loops are cut across threads.
+public enum UnaryFunction: Sendable {
+    case negate, exp, log, tanh, relu, sqrt
+    /// Exact GELU, `0.5 x (1 + erf(x / √2))` (BERT/RoBERTa's `gelu`).
+    case gelu
+    /// Tanh GELU, `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))` (GPT-J's `gelu_new`).
+    case geluTanh
+
+    @inline(__always) public func value(_ x: Float) -> Float {
+        switch self {
+        case .negate: return -x
+        case .exp: return Foundation.exp(x)
+        case .log: return Foundation.log(x)
+        case .tanh: return Foundation.tanh(x)
+        case .relu: return x > 0 ? x : 0
+        case .sqrt: return x.squareRoot()
+        case .gelu: return 0.5 * x * (1 + erf(x * 0.70710678118654752))
+        case .geluTanh:
+            let inner = 0.7978845608028654 * (x + 0.044715 * x * x * x)
+            return 0.5 * x * (1 + Foundation.tanh(inner))
+        }
+    }
+
+    /// d value / dx, from the input `x` and the output `y` (whichever is cheaper).
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float {
+        switch self {
+        case .negate: return -1
+        case .exp: return y
+        case .log: return 1 / x
+        case .tanh: return 1 - y * y
+        case .relu: return x > 0 ? 1 : 0
+        case .sqrt: return 0.5 / y
+        case .gelu:
+            let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
+            let pdf = 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
+            return cdf + x * pdf
+        case .geluTanh:
+            let x2 = x * x
+            let t = Foundation.tanh(0.7978845608028654 * (x + 0.044715 * x2 * x))
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x2)
+        }
+    }
+}
+
+/// `out[i] = f(x[i])`.
+public func unaryForward(_ function: UnaryFunction, _ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+    parallelFor(count, grain: 8192) { range in
+        for i in range { out[i] = function.value(x[i]) }
+    }
+}
+
+/// `dx[i] = dy[i] · f'(x[i])` (overwrites dx).
+public func unaryBackward(
+    _ function: UnaryFunction, x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+    count: Int, into dx: UnsafeMutablePointer<Float>
+) {
+    parallelFor(count, grain: 8192) { range in
+        for i in range { dx[i] = dy[i] * function.derivative(x: x[i], y: y[i]) }
+    }
+}
+
+/// `out[i] = x[i] * scale + shift`.
+public func affine(_ x: UnsafePointer<Float>, count: Int, scale: Float, shift: Float, into out: UnsafeMutablePointer<Float>) {
+    parallelFor(count, grain: 16_384) { range in
+        var i = range.lowerBound
+        let s = Vector(repeating: scale), b = Vector(repeating: shift)
+        while i + vectorWidth <= range.upperBound {
+            out.storeVector(x.vector(at: i) * s + b, at: i)
+            i += vectorWidth
+        }
+        while i < range.upperBound { out[i] = x[i] * scale + shift; i += 1 }
+    }
+}
+
+/// `y[i] += x[i]`: gradient accumulation.
+public func addInPlace(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
+    parallelFor(count, grain: 16_384) { range in
+        var i = range.lowerBound
+        while i + vectorWidth <= range.upperBound {
+            y.storeVector(y.vector(at: i) + x.vector(at: i), at: i)
+            i += vectorWidth
+        }
+        while i < range.upperBound { y[i] += x[i]; i += 1 }
+    }
+}

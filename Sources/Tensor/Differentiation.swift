@@ -1,0 +1,59 @@
+import Kernels
+
+/// The parameters a model function reads. Bound to a tape, every parameter it hands out sends
+/// its gradient into the store's gradient buffer; unbound, they are plain constants (evaluation).
+public final class Parameters {
+    public let store: ParameterStore
+    private let tape: Tape?
+    private var handedOut: [String: Tensor] = [:]
+
+    init(store: ParameterStore, tape: Tape?) {
+        self.store = store
+        self.tape = tape
+    }
+
+    /// The parameter `name`; asking twice gives the same tensor (so tied weights share one leaf).
+    public subscript(_ name: String) -> Tensor {
+        get throws {
+            if let existing = handedOut[name] { return existing }
+            let value = try store.value(name)
+            let tensor = try tape.map { try $0.parameter(value, accumulatingInto: try store.gradient(name)) } ?? value
+            handedOut[name] = tensor
+            return tensor
+        }
+    }
+}
+
+extension ParameterStore {
+    /// Evaluates `body` and adds d(result)/d(parameter) into `gradients` (it accumulates: call
+    /// `zeroGradients()` between optimizer steps). Returns the scalar result.
+    @discardableResult
+    public func valueWithGradient(_ body: (Parameters) throws -> Tensor) throws -> Float {
+        let tape = Tape()
+        let result = try body(Parameters(store: self, tape: tape))
+        guard result.scalarCount == 1 else {
+            throw TensorError.invalidArgument(operation: "valueWithGradient", reason: "the function returned shape \(describe(result.shape)), not a scalar")
+        }
+        if result.isDifferentiable { try tape.backward(from: result) }
+        return try result.scalar
+    }
+
+    /// Evaluates `body` with constant parameters: nothing is recorded.
+    public func value(_ body: (Parameters) throws -> Tensor) rethrows -> Tensor {
+        try body(Parameters(store: self, tape: nil))
+    }
+}
+
+/// The value of `body` at `points` and the gradient of Σ seed ⊙ value with respect to each point.
+/// Without a seed the value must be a single element (the seed is then 1).
+public func valueWithGradient(
+    at points: [Tensor], seed: Tensor? = nil, of body: ([Tensor]) throws -> Tensor
+) throws -> (value: Tensor, gradients: [Tensor]) {
+    let tape = Tape()
+    let variables = points.map { tape.variable($0) }
+    let value = try body(variables)
+    if value.isDifferentiable {
+        try tape.backward(from: value, seed: seed)
+    }
+    return (value.detached, try variables.map { try tape.gradient(of: $0) })
+}

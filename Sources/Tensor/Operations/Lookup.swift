@@ -1,0 +1,53 @@
+import Kernels
+
+/// Embedding gather and cross-entropy: the operations that take integer indices (primitives).
+extension Tensor {
+    /// Rows of `table` (`[V, C]`) picked by `indices`; the result is `indices.shape + [C]`.
+    /// The gradient is scattered back, summing rows picked more than once.
+    public static func embedding(_ table: Tensor, indices: IndexTensor) throws -> Tensor {
+        guard table.rank == 2 else {
+            throw TensorError.shapeMismatch(operation: "embedding", shapes: [table.shape, indices.shape], reason: "the table must be [V, C]")
+        }
+        let (vocabulary, columns) = (table.shape[0], table.shape[1])
+        try indices.validate(operation: "embedding", in: 0..<vocabulary)
+        let output = Tensor.uninitialized(indices.shape + [columns])
+        indices.indices.withUnsafeBufferPointer { ids in
+            embeddingForward(table: table.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, into: output.pointer)
+        }
+        return Tape.record("embedding", output: output, inputs: [table]) { gradient, _ in
+            let result = Tensor.zeros([vocabulary, columns])
+            indices.indices.withUnsafeBufferPointer { ids in
+                embeddingBackward(dtable: result.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, dout: gradient.pointer)
+            }
+            return [result]
+        }
+    }
+
+    /// Mean cross-entropy of `logits` (`[..., V]`) against `targets` (the leading shape), skipping
+    /// targets equal to -100. As in PyTorch, the mean of no counted rows is NaN.
+    public static func crossEntropy(logits: Tensor, targets: IndexTensor) throws -> Tensor {
+        guard logits.rank >= 1, Array(logits.shape.dropLast()) == targets.shape else {
+            throw TensorError.shapeMismatch(
+                operation: "crossEntropy", shapes: [logits.shape, targets.shape],
+                reason: "targets must have the logits' shape without its last (class) axis")
+        }
+        let classes = logits.shape[logits.rank - 1], rows = targets.count
+        try targets.validate(operation: "crossEntropy", in: 0..<classes, allowing: [ignoredLabel])
+        let saved = Tensor.uninitialized([2, rows])
+        let (logSumExp, rowLoss) = (saved.pointer, saved.pointer + rows)
+        let (sum, count) = targets.indices.withUnsafeBufferPointer { ids in
+            crossEntropyForward(logits: logits.pointer, targets: ids.baseAddress!, rows: rows, classes: classes, logSumExp: logSumExp, rowLoss: rowLoss)
+        }
+        let output = Tensor(count == 0 ? .nan : Float(sum / Double(count)))
+        let input = logits.detached
+        return Tape.record("crossEntropy", output: output, inputs: [logits]) { gradient, _ in
+            let result = Tensor.uninitialized(input.shape)
+            let scale = count == 0 ? Float.nan : gradient.pointer[0] / Float(count)
+            targets.indices.withUnsafeBufferPointer { ids in
+                crossEntropyBackward(dlogits: result.pointer, logits: input.pointer, targets: ids.baseAddress!, logSumExp: logSumExp, rows: rows, classes: classes, scale: scale)
+            }
+            _ = saved
+            return [result]
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Kernels
+
+/// Every parameter of a model in ONE contiguous Float32 buffer, with named views, and the
+/// gradients in a second buffer with the same layout (llm.c's shape): the optimizer, the MPI
+/// allreduce and the checkpoint each see a single array.
+///
+/// Names and shapes are the transformers state_dict's (`roberta.encoder.layer.0.attention.self.query.weight`,
+/// `[out, in]`). Each entry starts on a 16-float (64-byte) boundary so SIMD loops start aligned;
+/// the padding between entries is zero and stays zero.
+public final class ParameterStore {
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        public let offset: Int
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public let entries: [Entry]
+    private let index: [String: Int]
+    /// All values, entries at their offsets.
+    public let values: UnsafeMutableBufferPointer<Float>
+    /// All gradients, same layout as `values`.
+    public let gradients: UnsafeMutableBufferPointer<Float>
+
+    static let alignment = 16
+
+    /// Lays out `layout` in order; every value and gradient starts at zero.
+    public init(layout: [(name: String, shape: [Int])]) throws {
+        var entries: [Entry] = []
+        var index: [String: Int] = [:]
+        var offset = 0
+        for (name, shape) in layout {
+            guard index[name] == nil else {
+                throw TensorError.invalidArgument(operation: "ParameterStore", reason: "parameter \(name) appears twice")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw TensorError.invalidArgument(operation: "ParameterStore", reason: "parameter \(name) has negative shape \(describe(shape))")
+            }
+            index[name] = entries.count
+            entries.append(Entry(name: name, shape: shape, offset: offset))
+            let count = shape.reduce(1, *)
+            offset += (count + Self.alignment - 1) / Self.alignment * Self.alignment
+        }
+        self.entries = entries
+        self.index = index
+        values = Self.allocate(offset)
+        gradients = Self.allocate(offset)
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(values.baseAddress!).deallocate()
+        UnsafeMutableRawPointer(gradients.baseAddress!).deallocate()
+    }
+
+    private static func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        let pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+        return UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    /// Total floats in each buffer, padding included.
+    public var bufferCount: Int { values.count }
+    /// Parameters, padding excluded.
+    public var parameterCount: Int { entries.reduce(0) { $0 + $1.count } }
+
+    public func entry(named name: String) throws -> Entry {
+        guard let position = index[name] else {
+            throw TensorError.invalidArgument(operation: "ParameterStore", reason: "no parameter named \(name)")
+        }
+        return entries[position]
+    }
+
+    /// The parameter as a tensor viewing the flat buffer (no copy; a constant for differentiation).
+    public func value(_ name: String) throws -> Tensor {
+        view(of: try entry(named: name), in: values)
+    }
+
+    /// The gradient of a parameter as a tensor viewing the gradient buffer.
+    public func gradient(_ name: String) throws -> Tensor {
+        view(of: try entry(named: name), in: gradients)
+    }
+
+    /// Copies `scalars` into a parameter.
+    public func set(_ name: String, to scalars: [Float]) throws {
+        let entry = try entry(named: name)
+        guard scalars.count == entry.count else {
+            throw TensorError.shapeMismatch(operation: "ParameterStore.set", shapes: [entry.shape, [scalars.count]], reason: "\(name) holds \(entry.count) values")
+        }
+        scalars.withUnsafeBufferPointer { source in
+            if entry.count > 0 { (values.baseAddress! + entry.offset).update(from: source.baseAddress!, count: entry.count) }
+        }
+    }
+
+    public func zeroGradients() {
+        gradients.update(repeating: 0)
+    }
+
+    private func view(of entry: Entry, in buffer: UnsafeMutableBufferPointer<Float>) -> Tensor {
+        Tensor(shape: entry.shape, storage: TensorStorage(borrowing: buffer.baseAddress! + entry.offset, count: entry.count, owner: self))
+    }
+}

@@ -1,0 +1,158 @@
+import Kernels
+
+/// A tensor's place on a tape. The tape is held weakly so that tensors kept by user code never
+/// keep a finished tape (and everything it recorded) alive.
+struct TapeNode {
+    weak var tape: Tape?
+    let id: Int
+}
+
+/// Reverse-mode automatic differentiation by recording.
+///
+/// Every primitive operation whose inputs are on a recording tape appends one record: which
+/// nodes it read and a pullback that turns the gradient of its output into gradients of its
+/// inputs. `backward` replays the records newest first. Composite operations are built from
+/// primitives and need no pullback of their own.
+///
+/// Leaves are made with `variable(_:)` (their gradient is kept for the caller) or
+/// `parameter(_:accumulatingInto:)` (their gradient is added into a buffer, so several backward
+/// passes accumulate, as gradient accumulation over micro-batches needs). After `backward`, the
+/// records and every intermediate buffer they held are released and the tape can be reused.
+public final class Tape {
+    /// What a pullback returns: a gradient for each input, or nil where none is needed.
+    typealias Pullback = (_ outputGradient: Tensor, _ needed: [Bool]) throws -> [Tensor?]
+
+    struct Record {
+        let operation: String
+        let inputs: [TapeNode?]
+        let pullback: Pullback
+    }
+
+    enum Leaf {
+        case variable
+        case sink(Tensor)
+    }
+
+    private var nextID = 0
+    private var records: [Int: Record] = [:]
+    private var leaves: [Int: Leaf] = [:]
+    private var keptGradients: [Int: Tensor] = [:]
+    /// While false, operations record nothing (evaluation without gradients).
+    public private(set) var isRecording = true
+
+    public init() {}
+
+    /// Watches `value` as an independent variable: `gradient(of:)` returns its gradient after backward.
+    public func variable(_ value: Tensor) -> Tensor {
+        let id = makeID()
+        leaves[id] = .variable
+        return Tensor(shape: value.shape, storage: value.storage, node: TapeNode(tape: self, id: id))
+    }
+
+    /// Watches `value` as a parameter whose gradient is added into `sink` (same shape) by backward.
+    public func parameter(_ value: Tensor, accumulatingInto sink: Tensor) throws -> Tensor {
+        guard value.shape == sink.shape else {
+            throw TensorError.shapeMismatch(operation: "Tape.parameter", shapes: [value.shape, sink.shape], reason: "gradient buffer must match the parameter")
+        }
+        let id = makeID()
+        leaves[id] = .sink(sink)
+        return Tensor(shape: value.shape, storage: value.storage, node: TapeNode(tape: self, id: id))
+    }
+
+    /// Runs `body` without recording: tensors it makes are constants.
+    public func withoutRecording<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let previous = isRecording
+        isRecording = false
+        defer { isRecording = previous }
+        return try body()
+    }
+
+    /// The gradient of a `variable` after `backward` (zeros if nothing reached it).
+    public func gradient(of variable: Tensor) throws -> Tensor {
+        guard let node = variable.node, node.tape === self, case .variable = leaves[node.id] else {
+            throw TensorError.notDifferentiable(reason: "tensor of shape \(describe(variable.shape)) is not a variable of this tape")
+        }
+        return keptGradients[node.id] ?? Tensor.zeros(variable.shape)
+    }
+
+    /// Propagates gradients from `output` back to every leaf, then releases the records.
+    /// `seed` is d(objective)/d(output); it defaults to 1 for a single-element output.
+    public func backward(from output: Tensor, seed: Tensor? = nil) throws {
+        defer { releaseRecords() }
+        guard let start = output.node, start.tape === self else {
+            throw TensorError.notDifferentiable(reason: "the output of shape \(describe(output.shape)) was not computed on this tape")
+        }
+        let initial: Tensor
+        if let seed {
+            guard seed.shape == output.shape else {
+                throw TensorError.shapeMismatch(operation: "backward", shapes: [output.shape, seed.shape], reason: "the seed must have the output's shape")
+            }
+            initial = seed.detached
+        } else {
+            guard output.scalarCount == 1 else {
+                throw TensorError.invalidArgument(operation: "backward", reason: "output of shape \(describe(output.shape)) is not a scalar: pass a seed")
+            }
+            initial = Tensor(repeating: 1, shape: output.shape)
+        }
+        var pending: [Int: Tensor] = [start.id: initial]
+        keptGradients = [:]
+        for id in stride(from: start.id, through: 0, by: -1) {
+            guard let gradient = pending.removeValue(forKey: id) else { continue }
+            if let record = records[id] {
+                let needed = record.inputs.map { $0 != nil }
+                let inputGradients = try record.pullback(gradient, needed)
+                for (input, inputGradient) in zip(record.inputs, inputGradients) {
+                    guard let input, let inputGradient else { continue }
+                    pending[input.id] = try pending[input.id].map { try $0.addingGradient(inputGradient) } ?? inputGradient
+                }
+            } else if let leaf = leaves[id] {
+                switch leaf {
+                case .variable:
+                    keptGradients[id] = try keptGradients[id].map { try $0.addingGradient(gradient) } ?? gradient
+                case .sink(let sink):
+                    addInPlace(gradient.pointer, count: gradient.scalarCount, into: sink.pointer)
+                }
+            }
+        }
+    }
+
+    /// Drops every record (and the buffers their pullbacks hold) without running them.
+    public func releaseRecords() {
+        records.removeAll(keepingCapacity: true)
+    }
+
+    private func makeID() -> Int {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    /// Records `output` as made by `operation` from `inputs`; returns it attached to the tape, or
+    /// unchanged when no input needs a gradient.
+    static func record(_ operation: String, output: Tensor, inputs: [Tensor], pullback: @escaping Pullback) -> Tensor {
+        var tape: Tape?
+        for input in inputs {
+            if let candidate = input.node?.tape, candidate.isRecording { tape = candidate; break }
+        }
+        guard let tape else { return output }
+        let inputNodes: [TapeNode?] = inputs.map { input in
+            guard let node = input.node, node.tape === tape else { return nil }
+            return node
+        }
+        let id = tape.makeID()
+        tape.records[id] = Record(operation: operation, inputs: inputNodes, pullback: pullback)
+        return Tensor(shape: output.shape, storage: output.storage, node: TapeNode(tape: tape, id: id))
+    }
+}
+
+extension Tensor {
+    /// A fresh sum of two gradients (neither is written: pullbacks may hand out shared buffers).
+    func addingGradient(_ other: Tensor) throws -> Tensor {
+        guard shape == other.shape else {
+            throw TensorError.shapeMismatch(operation: "gradient accumulation", shapes: [shape, other.shape], reason: "internal: gradients of one node disagree")
+        }
+        let result = Tensor.uninitialized(shape)
+        result.pointer.update(from: pointer, count: scalarCount)
+        addInPlace(other.pointer, count: scalarCount, into: result.pointer)
+        return result
+    }
+}

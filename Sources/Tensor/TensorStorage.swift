@@ -1,0 +1,32 @@
+import Kernels
+
+/// A run of Float32s that one or more tensors look at.
+///
+/// Owned storage is 64-byte aligned (one cache line, room for AVX-512 loads) and freed with the
+/// last tensor that uses it. A borrowed storage is a window into someone else's memory (the flat
+/// parameter buffer) and keeps that owner alive.
+final class TensorStorage {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+    private let owner: AnyObject?
+    private let ownsMemory: Bool
+
+    init(count: Int) {
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
+        self.count = count
+        owner = nil
+        ownsMemory = true
+    }
+
+    init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+        self.pointer = pointer
+        self.count = count
+        self.owner = owner
+        ownsMemory = false
+    }
+
+    deinit {
+        if ownsMemory { UnsafeMutableRawPointer(pointer).deallocate() }
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Bertin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bertin",
+        abstract: "Pre-train BERTIN-style Spanish language models on CPU clusters.",
+        subcommands: [Info.self])
+}
