@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Regenerates every committed reference fixture from the pinned Python packages.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+python=$("$root/Scripts/reference/setup-venv.sh")
+"$python" "$root/Scripts/reference/make-tensor-fixtures.py"
+"$python" "$root/Scripts/reference/make-mlp-fixture.py"
