@@ -118,10 +118,11 @@ public enum ReferenceKernels {
     /// Dropout element by element on one thread, drawing with the same generator.
     public static func dropout(_ x: [Float], probability: Float, key: RandomKey) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)
+        let scale = 1 / (1 - probability)
         for i in 0..<x.count {
             let w = key.words(block: i / 4)
             let word = [w.0, w.1, w.2, w.3][i % 4]
-            out[i] = unitFloat(word) >= probability ? x[i] / (1 - probability) : 0
+            out[i] = unitFloat(word) >= probability ? x[i] * scale : 0
         }
         return out
     }
