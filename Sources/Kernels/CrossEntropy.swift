@@ -18,9 +18,7 @@ public func crossEntropyForward(
             let target = targets[row]
             guard target != ignoredLabel else { rowLoss[row] = 0; logSumExp[row] = 0; continue }
             let maximum = vectorMax(input, classes)
-            var total: Float = 0
-            for c in 0..<classes { total += exp(input[c] - maximum) }
-            let lse = maximum + log(total)
+            let lse = maximum + log(sumOfExponentials(input, minus: maximum, count: classes))
             logSumExp[row] = lse
             rowLoss[row] = lse - input[Int(target)]
         }
@@ -45,8 +43,8 @@ public func crossEntropyBackward(
             let input = logits + row * classes, output = dlogits + row * classes
             let target = targets[row]
             guard target != ignoredLabel else { output.update(repeating: 0, count: classes); continue }
-            let lse = logSumExp[row]
-            for c in 0..<classes { output[c] = scale * exp(input[c] - lse) }
+            _ = exponentiate(input, minus: logSumExp[row], count: classes, into: output)
+            Kernels.scale(output, count: classes, by: scale)
             output[Int(target)] -= scale
         }
     }

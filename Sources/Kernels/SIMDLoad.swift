@@ -51,3 +51,32 @@ func vectorMax(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
     }
     return result
 }
+
+/// Σ a[i]·b[i] over a contiguous run.
+@inline(__always)
+func vectorDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var accumulator = Vector(repeating: 0)
+    var i = 0
+    while i + vectorWidth <= count {
+        accumulator += a.vector(at: i) * b.vector(at: i)
+        i += vectorWidth
+    }
+    var total = accumulator.sum()
+    while i < count {
+        total += a[i] * b[i]
+        i += 1
+    }
+    return total
+}
+
+/// x[i] *= factor over a contiguous run.
+@inline(__always)
+func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    let factors = Vector(repeating: factor)
+    var i = 0
+    while i + vectorWidth <= count {
+        x.storeVector(x.vector(at: i) * factors, at: i)
+        i += vectorWidth
+    }
+    while i < count { x[i] *= factor; i += 1 }
+}

@@ -10,14 +10,8 @@ public func softmaxForward(_ x: UnsafePointer<Float>, rows: Int, columns: Int, i
         for row in range {
             let input = x + row * columns, output = y + row * columns
             let maximum = vectorMax(input, columns)
-            var total: Float = 0
-            for c in 0..<columns {
-                let e = exp(input[c] - maximum)
-                output[c] = e
-                total += e
-            }
-            let inverse = 1 / total
-            for c in 0..<columns { output[c] *= inverse }
+            let total = exponentiate(input, minus: maximum, count: columns, into: output)
+            scale(output, count: columns, by: 1 / total)
         }
     }
 }
@@ -30,9 +24,14 @@ public func softmaxBackward(
     parallelFor(rows, grain: max(1, 8192 / columns)) { range in
         for row in range {
             let yRow = y + row * columns, dyRow = dy + row * columns, dxRow = dx + row * columns
-            var dot: Float = 0
-            for c in 0..<columns { dot += yRow[c] * dyRow[c] }
-            for c in 0..<columns { dxRow[c] = yRow[c] * (dyRow[c] - dot) }
+            let dot = vectorDot(yRow, dyRow, columns)
+            let dots = Vector(repeating: dot)
+            var c = 0
+            while c + vectorWidth <= columns {
+                dxRow.storeVector(yRow.vector(at: c) * (dyRow.vector(at: c) - dots), at: c)
+                c += vectorWidth
+            }
+            while c < columns { dxRow[c] = yRow[c] * (dyRow[c] - dot); c += 1 }
         }
     }
 }
@@ -44,10 +43,14 @@ public func logSoftmaxForward(_ x: UnsafePointer<Float>, rows: Int, columns: Int
         for row in range {
             let input = x + row * columns, output = y + row * columns
             let maximum = vectorMax(input, columns)
-            var total: Float = 0
-            for c in 0..<columns { total += exp(input[c] - maximum) }
-            let logSum = maximum + log(total)
-            for c in 0..<columns { output[c] = input[c] - logSum }
+            let logSum = maximum + log(sumOfExponentials(input, minus: maximum, count: columns))
+            var c = 0
+            let shift = Vector(repeating: logSum)
+            while c + vectorWidth <= columns {
+                output.storeVector(input.vector(at: c) - shift, at: c)
+                c += vectorWidth
+            }
+            while c < columns { output[c] = input[c] - logSum; c += 1 }
         }
     }
 }
@@ -61,7 +64,14 @@ public func logSoftmaxBackward(
         for row in range {
             let yRow = y + row * columns, dyRow = dy + row * columns, dxRow = dx + row * columns
             let total = vectorSum(dyRow, columns)
-            for c in 0..<columns { dxRow[c] = dyRow[c] - exp(yRow[c]) * total }
+            _ = exponentiate(yRow, minus: 0, count: columns, into: dxRow)
+            var c = 0
+            let totals = Vector(repeating: total)
+            while c + vectorWidth <= columns {
+                dxRow.storeVector(dyRow.vector(at: c) - dxRow.vector(at: c) * totals, at: c)
+                c += vectorWidth
+            }
+            while c < columns { dxRow[c] = dyRow[c] - dxRow[c] * total; c += 1 }
         }
     }
 }

@@ -12,7 +12,7 @@ public enum UnaryFunction: Sendable {
     @inline(__always) public func value(_ x: Float) -> Float {
         switch self {
         case .negate: return -x
-        case .exp: return Foundation.exp(x)
+        case .exp: return vectorExp(Vector(repeating: x))[0]
         case .log: return Foundation.log(x)
         case .tanh: return Foundation.tanh(x)
         case .relu: return x > 0 ? x : 0
@@ -45,10 +45,26 @@ public enum UnaryFunction: Sendable {
     }
 }
 
-/// `out[i] = f(x[i])`.
+/// `out[i] = f(x[i])`. The function is chosen once per range, outside the loop; exp runs on
+/// eight lanes (`vectorExp`), the others element by element.
 public func unaryForward(_ function: UnaryFunction, _ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
     parallelFor(count, grain: 8192) { range in
-        for i in range { out[i] = function.value(x[i]) }
+        switch function {
+        case .exp:
+            var i = range.lowerBound
+            while i + vectorWidth <= range.upperBound {
+                out.storeVector(vectorExp(x.vector(at: i)), at: i)
+                i += vectorWidth
+            }
+            while i < range.upperBound { out[i] = vectorExp(Vector(repeating: x[i]))[0]; i += 1 }
+        case .relu: for i in range { out[i] = UnaryFunction.relu.value(x[i]) }
+        case .negate: for i in range { out[i] = -x[i] }
+        case .sqrt: for i in range { out[i] = x[i].squareRoot() }
+        case .log: for i in range { out[i] = UnaryFunction.log.value(x[i]) }
+        case .tanh: for i in range { out[i] = UnaryFunction.tanh.value(x[i]) }
+        case .gelu: for i in range { out[i] = UnaryFunction.gelu.value(x[i]) }
+        case .geluTanh: for i in range { out[i] = UnaryFunction.geluTanh.value(x[i]) }
+        }
     }
 }
 
