@@ -17,7 +17,7 @@ public enum UnaryFunction: Sendable {
         case .tanh: return Foundation.tanh(x)
         case .relu: return x > 0 ? x : 0
         case .sqrt: return x.squareRoot()
-        case .gelu: return 0.5 * x * (1 + erf(x * 0.70710678118654752))
+        case .gelu: return vectorGELU(Vector(repeating: x))[0]
         case .geluTanh:
             let inner = 0.7978845608028654 * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + Foundation.tanh(inner))
@@ -33,10 +33,7 @@ public enum UnaryFunction: Sendable {
         case .tanh: return 1 - y * y
         case .relu: return x > 0 ? 1 : 0
         case .sqrt: return 0.5 / y
-        case .gelu:
-            let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-            let pdf = 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
-            return cdf + x * pdf
+        case .gelu: return vectorGELUDerivative(Vector(repeating: x))[0]
         case .geluTanh:
             let x2 = x * x
             let t = Foundation.tanh(0.7978845608028654 * (x + 0.044715 * x2 * x))
@@ -62,7 +59,13 @@ public func unaryForward(_ function: UnaryFunction, _ x: UnsafePointer<Float>, c
         case .sqrt: for i in range { out[i] = x[i].squareRoot() }
         case .log: for i in range { out[i] = UnaryFunction.log.value(x[i]) }
         case .tanh: for i in range { out[i] = UnaryFunction.tanh.value(x[i]) }
-        case .gelu: for i in range { out[i] = UnaryFunction.gelu.value(x[i]) }
+        case .gelu:
+            var i = range.lowerBound
+            while i + vectorWidth <= range.upperBound {
+                out.storeVector(vectorGELU(x.vector(at: i)), at: i)
+                i += vectorWidth
+            }
+            while i < range.upperBound { out[i] = vectorGELU(Vector(repeating: x[i]))[0]; i += 1 }
         case .geluTanh: for i in range { out[i] = UnaryFunction.geluTanh.value(x[i]) }
         }
     }
@@ -74,6 +77,15 @@ public func unaryBackward(
     count: Int, into dx: UnsafeMutablePointer<Float>
 ) {
     parallelFor(count, grain: 8192) { range in
+        if case .gelu = function {
+            var i = range.lowerBound
+            while i + vectorWidth <= range.upperBound {
+                dx.storeVector(dy.vector(at: i) * vectorGELUDerivative(x.vector(at: i)), at: i)
+                i += vectorWidth
+            }
+            while i < range.upperBound { dx[i] = dy[i] * function.derivative(x: x[i], y: y[i]); i += 1 }
+            return
+        }
         for i in range { dx[i] = dy[i] * function.derivative(x: x[i], y: y[i]) }
     }
 }
