@@ -42,30 +42,30 @@ public enum UnaryFunction: Sendable {
     }
 }
 
+/// `out[i] = f(x[i])` over `range` with an eight-lane function; the tail goes through the same
+/// lanes so every element sees one formula.
+@inline(__always)
+func mapLanes(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ f: (Vector) -> Vector) {
+    var i = range.lowerBound
+    while i + vectorWidth <= range.upperBound {
+        out.storeVector(f(x.vector(at: i)), at: i)
+        i += vectorWidth
+    }
+    while i < range.upperBound { out[i] = f(Vector(repeating: x[i]))[0]; i += 1 }
+}
+
 /// `out[i] = f(x[i])`. The function is chosen once per range, outside the loop; exp runs on
 /// eight lanes (`vectorExp`), the others element by element.
 public func unaryForward(_ function: UnaryFunction, _ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
     parallelFor(count, grain: 8192) { range in
         switch function {
-        case .exp:
-            var i = range.lowerBound
-            while i + vectorWidth <= range.upperBound {
-                out.storeVector(vectorExp(x.vector(at: i)), at: i)
-                i += vectorWidth
-            }
-            while i < range.upperBound { out[i] = vectorExp(Vector(repeating: x[i]))[0]; i += 1 }
+        case .exp: mapLanes(x, into: out, range, vectorExp)
         case .relu: for i in range { out[i] = UnaryFunction.relu.value(x[i]) }
         case .negate: for i in range { out[i] = -x[i] }
         case .sqrt: for i in range { out[i] = x[i].squareRoot() }
         case .log: for i in range { out[i] = UnaryFunction.log.value(x[i]) }
         case .tanh: for i in range { out[i] = UnaryFunction.tanh.value(x[i]) }
-        case .gelu:
-            var i = range.lowerBound
-            while i + vectorWidth <= range.upperBound {
-                out.storeVector(vectorGELU(x.vector(at: i)), at: i)
-                i += vectorWidth
-            }
-            while i < range.upperBound { out[i] = vectorGELU(Vector(repeating: x[i]))[0]; i += 1 }
+        case .gelu: mapLanes(x, into: out, range, vectorGELU)
         case .geluTanh: for i in range { out[i] = UnaryFunction.geluTanh.value(x[i]) }
         }
     }
