@@ -8,7 +8,12 @@ import Foundation
 /// thread owns whole rows or whole column ranges, and any sum across pieces is taken in a fixed
 /// order. So 1 thread and 16 threads give bitwise-equal results.
 public enum ComputeThreads {
-    nonisolated(unsafe) private static var current: Int = defaultCount
+    /// Set on first use, and OpenBLAS told, so `BERTIN_THREADS` governs both from the start.
+    nonisolated(unsafe) private static var current: Int = {
+        let count = defaultCount
+        openblas_set_num_threads(Int32(count))
+        return count
+    }()
 
     /// All cores, unless `BERTIN_THREADS` says otherwise.
     public static var defaultCount: Int {
