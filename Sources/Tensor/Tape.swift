@@ -97,6 +97,8 @@ public final class Tape {
         var pending: [Int: Tensor] = [start.id: initial]
         keptGradients = [:]
         for id in stride(from: start.id, through: 0, by: -1) {
+            // Nothing left to propagate: older nodes (earlier micro-steps on a reused tape) are skipped.
+            if pending.isEmpty { break }
             guard let gradient = pending.removeValue(forKey: id) else { continue }
             if let record = records[id] {
                 let needed = record.inputs.map { $0 != nil }
