@@ -1,7 +1,8 @@
 import Foundation
 
-/// Pointwise functions with their derivatives. Transcendentals go through libm per element so
-/// they match PyTorch's to the last bit or two; the loops are cut across threads.
+/// Pointwise functions with their derivatives. exp and exact GELU run on eight lanes
+/// (VectorMath.swift); log, tanh and the tanh GELU go through libm per element. The loops are
+/// cut across threads.
 public enum UnaryFunction: Sendable {
     case negate, exp, log, tanh, relu, sqrt
     /// Exact GELU, `0.5 x (1 + erf(x / √2))` (BERT/RoBERTa's `gelu`).
@@ -54,8 +55,7 @@ func mapLanes(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, 
     while i < range.upperBound { out[i] = f(Vector(repeating: x[i]))[0]; i += 1 }
 }
 
-/// `out[i] = f(x[i])`. The function is chosen once per range, outside the loop; exp runs on
-/// eight lanes (`vectorExp`), the others element by element.
+/// `out[i] = f(x[i])`. The function is chosen once per range, outside the loop.
 public func unaryForward(_ function: UnaryFunction, _ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
     parallelFor(count, grain: 8192) { range in
         switch function {

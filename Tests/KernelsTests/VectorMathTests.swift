@@ -2,19 +2,28 @@ import Foundation
 import Testing
 @testable import Kernels
 
+/// The largest `error(input, output)` of an eight-lane function over a sweep: lanes of eight
+/// inputs `spacing` apart, one lane group every `step` from `start` up to `end`.
+func worstError(
+    from start: Float, below end: Float, step: Float, spacing: Float, _ function: (Vector) -> Vector,
+    error: (Float, Float) -> Double
+) -> Double {
+    var worst = 0.0
+    var x = start
+    while x < end {
+        let lanes = Vector((0..<8).map { x + Float($0) * spacing })
+        let result = function(lanes)
+        for lane in 0..<8 { worst = max(worst, error(lanes[lane], result[lane])) }
+        x += step
+    }
+    return worst
+}
+
 @Suite struct VectorMathTests {
     @Test func expIsWithinTwoUlpOnTheNormalRange() {
-        var worst: Float = 0
-        var x: Float = -87
-        while x < 88 {
-            let lanes = Vector((0..<8).map { x + Float($0) * 0.0013 })
-            let result = vectorExp(lanes)
-            for lane in 0..<8 {
-                let truth = Foundation.exp(Double(lanes[lane]))
-                let ulp = Double(Float(truth).ulp)
-                worst = max(worst, Float(abs(Double(result[lane]) - truth) / ulp))
-            }
-            x += 0.0173
+        let worst = worstError(from: -87, below: 88, step: 0.0173, spacing: 0.0013, vectorExp) { x, result in
+            let truth = Foundation.exp(Double(x))
+            return abs(Double(result) - truth) / Double(Float(truth).ulp)
         }
         #expect(worst <= 2, "worst error \(worst) ulp")
     }
@@ -39,33 +48,19 @@ import Testing
     static func allowed(_ x: Float) -> Double { 1e-6 + 1.2e-7 * Double(x * x) }
 
     @Test func normalCDFIsRelativelyAccurateEverywhere() {
-        var worst = 0.0
-        var x: Float = -12
-        while x < 8 {
-            let lanes = Vector((0..<8).map { x + Float($0) * 0.0011 })
-            let result = vectorNormalCDF(lanes)
-            for lane in 0..<8 {
-                let truth = 0.5 * erfc(-Double(lanes[lane]) / 2.0.squareRoot())
-                worst = max(worst, abs(Double(result[lane]) - truth) / truth / Self.allowed(lanes[lane]))
-            }
-            x += 0.0097
+        let worst = worstError(from: -12, below: 8, step: 0.0097, spacing: 0.0011, vectorNormalCDF) { x, result in
+            let truth = 0.5 * erfc(-Double(x) / 2.0.squareRoot())
+            return abs(Double(result) - truth) / truth / Self.allowed(x)
         }
         #expect(worst <= 1, "worst relative error is \(worst) of the bound")
     }
 
     @Test func derivativeMatchesDoublePrecision() {
-        var worst = 0.0
-        var x: Float = -9
-        while x < 9 {
-            let lanes = Vector((0..<8).map { x + Float($0) * 0.0013 })
-            let result = vectorGELUDerivative(lanes)
-            for lane in 0..<8 {
-                let v = Double(lanes[lane])
-                let cdf = 0.5 * erfc(-v / 2.0.squareRoot()), slope = v * Foundation.exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
-                // Φ + xφ crosses zero near x = −0.75: the error is judged against the terms' size.
-                worst = max(worst, abs(Double(result[lane]) - (cdf + slope)) / (cdf + abs(slope)) / Self.allowed(lanes[lane]))
-            }
-            x += 0.0113
+        let worst = worstError(from: -9, below: 9, step: 0.0113, spacing: 0.0013, vectorGELUDerivative) { x, result in
+            let v = Double(x)
+            let cdf = 0.5 * erfc(-v / 2.0.squareRoot()), slope = v * Foundation.exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
+            // Φ + xφ crosses zero near x = −0.75: the error is judged against the terms' size.
+            return abs(Double(result) - (cdf + slope)) / (cdf + abs(slope)) / Self.allowed(x)
         }
         #expect(worst <= 1, "worst error is \(worst) of the bound")
     }
