@@ -10,6 +10,10 @@ let package = Package(
         .executable(name: "bertin", targets: ["bertin"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Optimization", targets: ["Optimization"]),
+        .library(name: "Checkpointing", targets: ["Checkpointing"]),
+        .library(name: "Interop", targets: ["Interop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,11 +28,19 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Float32 tensors, the autodiff tape, the flat parameter buffer.
         .target(name: "Tensor", dependencies: ["Kernels"], swiftSettings: kernelSettings),
+        // RoBERTa (and later GPT-J), written against Tensor; weights live in a ParameterStore.
+        .target(name: "Models", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
+        // AdamW, learning-rate schedules, clipping, gradient accumulation.
+        .target(name: "Optimization", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
+        // The HDF5 training-state file.
+        .target(name: "Checkpointing", dependencies: ["CHDF5", "Tensor", "Optimization"], swiftSettings: commonSettings),
+        // transformers directories: config.json and safetensors.
+        .target(name: "Interop", dependencies: ["Models", "Tensor"], swiftSettings: commonSettings),
 
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "Tensor", "Kernels", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -36,6 +48,12 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: commonSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Interop", "Optimization", "Checkpointing", "Tensor", "Kernels"],
+                    resources: [.copy("Fixtures")], swiftSettings: commonSettings),
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Tensor", "Kernels"],
+                    resources: [.copy("Fixtures")], swiftSettings: commonSettings),
+        .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Optimization", "Tensor", "Kernels"],
+                    swiftSettings: commonSettings),
     ],
     // Swift 5 mode: the kernels hand raw buffers to worker threads by design (each thread owns a
     // disjoint range), which Swift 6's Sendable checking cannot express without copying.

@@ -13,4 +13,11 @@ static inline hid_t chdf5_scalar_space(void) { return H5Screate(H5S_SCALAR); }
 static inline unsigned chdf5_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned chdf5_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned chdf5_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline hid_t chdf5_std_i64le(void) { return H5T_STD_I64LE; }
+static inline hid_t chdf5_ieee_f32le(void) { return H5T_IEEE_F32LE; }
+static inline hid_t chdf5_space_all(void) { return H5S_ALL; }
+static inline hid_t chdf5_error_default(void) { return H5E_DEFAULT; }
+static inline hid_t chdf5_plist_link_create(void) { return H5P_LINK_CREATE; }
+// Silences HDF5's own error-stack printing: callers turn failures into errors naming the file.
+static inline void chdf5_silence_errors(void) { H5open(); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

@@ -13,18 +13,21 @@ public func embeddingForward(
     }
 }
 
-/// `dtable[indices[n], :] += dout[n, :]`. Threads own column blocks and each walks the indices
-/// in order, so repeated indices are summed in the same order at any thread count.
+/// `dtable[indices[n], :] += dout[n, :]`, except for rows whose index is `skipped` (PyTorch's
+/// `padding_idx`: the padding row gets no gradient from the lookup). Threads own column blocks
+/// and each walks the indices in order, so repeated indices are summed in the same order at any
+/// thread count.
 public func embeddingBackward(
     dtable: UnsafeMutablePointer<Float>, columns: Int, indices: UnsafePointer<Int32>, count: Int,
-    dout: UnsafePointer<Float>
+    dout: UnsafePointer<Float>, skipping skipped: Int32? = nil
 ) {
+    let skipped = skipped ?? -1
     let block = 64
     let blocks = (columns + block - 1) / block
     parallelFor(blocks) { range in
         for piece in range {
             let start = piece * block, width = min(block, columns - start)
-            for n in 0..<count {
+            for n in 0..<count where indices[n] != skipped {
                 let target = dtable + Int(indices[n]) * columns + start
                 let source = dout + n * columns + start
                 for c in 0..<width { target[c] += source[c] }

@@ -141,4 +141,15 @@ import Testing
         }
         #expect(zip(table, expected).filter { $0.0 != $0.1 }.count == 0)
     }
+
+    @Test func embeddingBackwardSkipsThePaddingRow() {
+        let columns = 70
+        let indices: [Int32] = [1, 2, 1, 0]
+        let dout = randomArray(indices.count * columns, seed: 19)
+        var table = [Float](repeating: 0, count: 3 * columns)
+        embeddingBackward(dtable: &table, columns: columns, indices: indices, count: indices.count, dout: dout, skipping: 1)
+        #expect(table[columns..<(2 * columns)].allSatisfy { $0 == 0 }, "the padding row gets nothing")
+        #expect(Array(table[(2 * columns)...]) == Array(dout[columns..<(2 * columns)]))
+        #expect(Array(table[..<columns]) == Array(dout[(3 * columns)...]))
+    }
 }

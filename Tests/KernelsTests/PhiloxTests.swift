@@ -18,3 +18,21 @@ import Testing
         #expect([words.0, words.1, words.2, words.3] == [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1])
     }
 }
+
+@Suite struct NormalSamplingTests {
+    @Test func momentsAreStandardNormal() {
+        let count = 200_003
+        var values = [Float](repeating: 0, count: count)
+        fillNormal(&values, count: count, mean: 0.5, standardDeviation: 2, key: RandomKey(seed: 9, stream: 4))
+        let mean = values.reduce(0.0) { $0 + Double($1) } / Double(count)
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(count)
+        // Standard errors at n = 2e5: mean 2/√n ≈ 0.0045, variance 4·√(2/n) ≈ 0.013.
+        #expect(abs(mean - 0.5) < 0.02)
+        #expect(abs(variance - 4) < 0.06)
+        let beyondTwoSigma = values.filter { abs($0 - 0.5) > 4 }.count
+        #expect(abs(Double(beyondTwoSigma) / Double(count) - 0.0455) < 0.002, "Gaussian tails, not uniform ones")
+        var again = [Float](repeating: 0, count: 10)
+        fillNormal(&again, count: 10, mean: 0.5, standardDeviation: 2, key: RandomKey(seed: 9, stream: 4))
+        #expect(again == Array(values[..<10]), "a pure function of the key and the index")
+    }
+}

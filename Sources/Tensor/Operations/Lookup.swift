@@ -3,8 +3,9 @@ import Kernels
 /// Embedding gather and cross-entropy: the operations that take integer indices (primitives).
 extension Tensor {
     /// Rows of `table` (`[V, C]`) picked by `indices`; the result is `indices.shape + [C]`.
-    /// The gradient is scattered back, summing rows picked more than once.
-    public static func embedding(_ table: Tensor, indices: IndexTensor) throws -> Tensor {
+    /// The gradient is scattered back, summing rows picked more than once; lookups of
+    /// `paddingIndex` send no gradient to that row (PyTorch's `nn.Embedding(padding_idx:)`).
+    public static func embedding(_ table: Tensor, indices: IndexTensor, paddingIndex: Int? = nil) throws -> Tensor {
         guard table.rank == 2 else {
             throw TensorError.shapeMismatch(operation: "embedding", shapes: [table.shape, indices.shape], reason: "the table must be [V, C]")
         }
@@ -17,7 +18,8 @@ extension Tensor {
         return Tape.record("embedding", output: output, inputs: [table]) { gradient, _ in
             let result = Tensor.zeros([vocabulary, columns])
             indices.indices.withUnsafeBufferPointer { ids in
-                embeddingBackward(dtable: result.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, dout: gradient.pointer)
+                embeddingBackward(dtable: result.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, dout: gradient.pointer,
+                                  skipping: paddingIndex.map { Int32($0) })
             }
             return [result]
         }

@@ -1,0 +1,143 @@
+import Foundation
+import Optimization
+import Tensor
+
+/// Where a run stands, beside its weights: enough to continue exactly where it stopped.
+public struct TrainingProgress: Equatable, Sendable {
+    /// Optimizer updates done.
+    public var step: Int
+    /// The run's seed; with `step` it fixes every random draw still to come (counter-based RNG).
+    public var seed: UInt64
+    /// The data loader's position, as the loader defines it (named counters).
+    public var dataPosition: [String: Int64]
+
+    public init(step: Int, seed: UInt64, dataPosition: [String: Int64] = [:]) {
+        (self.step, self.seed, self.dataPosition) = (step, seed, dataPosition)
+    }
+}
+
+/// What a checkpoint holds besides tensors.
+public struct CheckpointContents: Equatable, Sendable {
+    public var progress: TrainingProgress
+    /// The model's `config.json` (transformers keys).
+    public var modelConfig: String
+    /// The resolved recipe the run used, as text ("" for converted weights).
+    public var recipe: String
+    /// Whether optimizer moments were stored.
+    public var hasOptimizerState: Bool
+}
+
+/// One HDF5 file per checkpoint with the whole training state; layout in `Checkpoints/README.md`:
+/// `/format_version`, `/model_config`, `/recipe`, `/params/<name>`, `/optimizer/{mu,nu}/<name>`,
+/// `/optimizer/count`, `/progress/{step,seed}`, `/progress/data/<counter>`. Every dataset carries a
+/// fletcher32 checksum.
+public enum Checkpoint {
+    public static let formatVersion: Int64 = 1
+
+    /// Writes the state to `path` atomically: into a temporary file beside it, flushed and synced,
+    /// then renamed over `path`. A crash at any point leaves the previous file at `path` intact.
+    public static func write(
+        to path: String, parameters store: ParameterStore, optimizer: AdamW?, progress: TrainingProgress,
+        modelConfig: String, recipe: String
+    ) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError.file(path: path, reason: "cannot create the folder \(folder.path): \(error.localizedDescription)")
+        }
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        do {
+            let file = try HDF5File.create(at: temporary)
+            try file.write(integers: [formatVersion], at: "/format_version")
+            try file.write(text: modelConfig, at: "/model_config")
+            try file.write(text: recipe, at: "/recipe")
+            try writeTensors(of: store, from: store.values, under: "/params", to: file)
+            if let optimizer {
+                try writeTensors(of: store, from: optimizer.firstMoment.values, under: "/optimizer/mu", to: file)
+                try writeTensors(of: store, from: optimizer.secondMoment.values, under: "/optimizer/nu", to: file)
+                try file.write(integers: [Int64(optimizer.stepCount)], at: "/optimizer/count")
+            }
+            try file.write(integers: [Int64(progress.step)], at: "/progress/step")
+            try file.write(integers: [Int64(bitPattern: progress.seed)], at: "/progress/seed")
+            for (name, value) in progress.dataPosition.sorted(by: { $0.key < $1.key }) {
+                try file.write(integers: [value], at: "/progress/data/\(name)")
+            }
+            try file.close()
+            try synchronize(path: temporary)
+            guard rename(temporary, path) == 0 else {
+                throw CheckpointError.file(path: path, reason: "cannot rename \(temporary) into place: \(String(cString: strerror(errno)))")
+            }
+            try? synchronize(path: folder.path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Reads the parameters into `store` (whose layout must match the file's exactly) and, when
+    /// `optimizer` is given, its moments and count. Nothing is half-loaded into the optimizer's count
+    /// on failure, but `store` may hold partially read values: callers load into fresh stores.
+    public static func read(from path: String, into store: ParameterStore, optimizer: AdamW? = nil) throws -> CheckpointContents {
+        let file = try HDF5File.open(at: path)
+        let version = try file.readIntegers(at: "/format_version")
+        guard version == [formatVersion] else {
+            throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version), this build reads version \(formatVersion)")
+        }
+        try readTensors(of: store, into: store.values, under: "/params", from: file)
+        let hasOptimizerState = file.exists("/optimizer")
+        if let optimizer {
+            guard hasOptimizerState else {
+                throw CheckpointError.file(path: path, reason: "holds no optimizer state (converted weights?): cannot resume training from it")
+            }
+            try readTensors(of: store, into: optimizer.firstMoment.values, under: "/optimizer/mu", from: file)
+            try readTensors(of: store, into: optimizer.secondMoment.values, under: "/optimizer/nu", from: file)
+            optimizer.stepCount = Int(try single(file, "/optimizer/count"))
+        }
+        var dataPosition: [String: Int64] = [:]
+        if file.exists("/progress/data") {
+            for name in try file.names(in: "/progress/data") { dataPosition[name] = try single(file, "/progress/data/\(name)") }
+        }
+        let progress = TrainingProgress(step: Int(try single(file, "/progress/step")),
+                                        seed: UInt64(bitPattern: try single(file, "/progress/seed")), dataPosition: dataPosition)
+        return CheckpointContents(progress: progress, modelConfig: try file.readText(at: "/model_config"),
+                                  recipe: try file.readText(at: "/recipe"), hasOptimizerState: hasOptimizerState)
+    }
+
+    /// Reads only the model config, to build the model before its parameters are loaded.
+    public static func modelConfig(at path: String) throws -> String {
+        try HDF5File.open(at: path).readText(at: "/model_config")
+    }
+
+    private static func writeTensors(of store: ParameterStore, from buffer: UnsafeMutableBufferPointer<Float>, under group: String, to file: HDF5File) throws {
+        for entry in store.entries {
+            let values = UnsafeBufferPointer(start: buffer.baseAddress! + entry.offset, count: entry.count)
+            try file.write(floats: values, shape: entry.shape, at: "\(group)/\(entry.name)")
+        }
+    }
+
+    private static func readTensors(of store: ParameterStore, into buffer: UnsafeMutableBufferPointer<Float>, under group: String, from file: HDF5File) throws {
+        let stored = Set(try file.names(in: group))
+        if let extra = stored.subtracting(store.entries.map(\.name)).sorted().first {
+            throw CheckpointError.dataset(path: file.path, dataset: "\(group)/\(extra)", reason: "is not a parameter of this model (a different architecture or size?)")
+        }
+        for entry in store.entries {
+            try file.readFloats(at: "\(group)/\(entry.name)", expecting: entry.shape, into: buffer.baseAddress! + entry.offset)
+        }
+    }
+
+    private static func single(_ file: HDF5File, _ name: String) throws -> Int64 {
+        let values = try file.readIntegers(at: name)
+        guard values.count == 1 else { throw CheckpointError.dataset(path: file.path, dataset: name, reason: "holds \(values.count) values, expected 1") }
+        return values[0]
+    }
+
+    /// fsync: the bytes are on disk before the rename makes them the checkpoint.
+    private static func synchronize(path: String) throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw CheckpointError.file(path: path, reason: "cannot open to sync") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw CheckpointError.file(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+#if _endian(big)
+#error("safetensors and this reader are little-endian")
+#endif
+
+/// The safetensors format, read and written by hand: an 8-byte little-endian header length, a JSON
+/// header `{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`, then
+/// the raw little-endian tensor bytes (offsets count from the end of the header).
+public struct SafeTensorsFile {
+    public struct TensorInfo: Equatable, Sendable {
+        public let dtype: String
+        public let shape: [Int]
+        /// Byte range within the file.
+        public let bytes: Range<Int>
+    }
+
+    public let path: String
+    public let tensors: [String: TensorInfo]
+    public let metadata: [String: String]
+    private let data: Data
+
+    static let elementSizes = ["F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "F64": 8, "U8": 1, "I8": 1, "BOOL": 1]
+
+    public init(path: String) throws {
+        self.path = path
+        func fail(_ reason: String) -> InteropError { .invalidFile(path: path, reason: reason) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file (missing?)") }
+        guard data.count >= 8 else { throw fail("is \(data.count) bytes, too short for a safetensors header") }
+        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(data.count - 8) else { throw fail("declares a \(headerLength)-byte header in a \(data.count)-byte file (truncated?)") }
+        let dataStart = 8 + Int(headerLength)
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<dataStart)) as? [String: Any] else {
+            throw fail("its header is not a JSON object")
+        }
+        var tensors: [String: TensorInfo] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                metadata = value as? [String: String] ?? [:]
+                continue
+            }
+            guard let description = value as? [String: Any], let dtype = description["dtype"] as? String,
+                  let shape = description["shape"] as? [Int], let offsets = description["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw fail("tensor \(name) has no valid dtype, shape and data_offsets")
+            }
+            guard let size = Self.elementSizes[dtype] else { throw fail("tensor \(name) has unsupported dtype \(dtype)") }
+            let range = (dataStart + offsets[0])..<(dataStart + offsets[1])
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], range.upperBound <= data.count else {
+                throw fail("tensor \(name) lies outside the file (bytes \(offsets) after a \(dataStart)-byte header, \(data.count) in all; truncated?)")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) * size == range.count else {
+                throw fail("tensor \(name) of shape \(shape) and dtype \(dtype) does not fill its \(range.count) bytes")
+            }
+            tensors[name] = TensorInfo(dtype: dtype, shape: shape, bytes: range)
+        }
+        self.tensors = tensors
+        self.metadata = metadata
+        self.data = data
+    }
+
+    /// The tensor as Float32; F16 and BF16 are widened exactly, F32 is copied bit for bit.
+    public func floats(_ name: String) throws -> [Float] {
+        let info = try self.info(name)
+        let bytes = data.subdata(in: info.bytes)
+        switch info.dtype {
+        case "F32":
+            // The host is little-endian (x86-64, arm64), like the format: a plain copy keeps every bit.
+            return [Float](unsafeUninitializedCapacity: info.bytes.count / 4) { buffer, count in
+                count = bytes.copyBytes(to: buffer) / 4
+            }
+        case "BF16": return bytes.withUnsafeBytes { raw in (0..<(info.bytes.count / 2)).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) } }
+        case "F16": return bytes.withUnsafeBytes { raw in (0..<(info.bytes.count / 2)).map { Float(float16Bits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
+        default: throw InteropError.invalidFile(path: path, reason: "tensor \(name) is \(info.dtype), not a floating-point tensor")
+        }
+    }
+
+    public func integers(_ name: String) throws -> [Int64] {
+        let info = try self.info(name)
+        let bytes = data.subdata(in: info.bytes)
+        switch info.dtype {
+        case "I64": return bytes.withUnsafeBytes { raw in (0..<(info.bytes.count / 8)).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) } }
+        case "I32": return bytes.withUnsafeBytes { raw in (0..<(info.bytes.count / 4)).map { Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) } }
+        default: throw InteropError.invalidFile(path: path, reason: "tensor \(name) is \(info.dtype), not an integer tensor")
+        }
+    }
+
+    public func info(_ name: String) throws -> TensorInfo {
+        guard let info = tensors[name] else { throw InteropError.invalidFile(path: path, reason: "has no tensor \(name)") }
+        return info
+    }
+
+    /// Writes Float32 tensors as `safetensors.torch.save_file` does: names sorted, data packed in
+    /// that order, the header padded with spaces to a multiple of 8 bytes.
+    public static func write(_ tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)], metadata: [String: String] = ["format": "pt"], to path: String) throws {
+        let sorted = tensors.sorted { $0.name < $1.name }
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        for tensor in sorted {
+            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.values.count]]
+            offset += 4 * tensor.values.count
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
+        var file = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(json)
+        for tensor in sorted { file.append(tensor.values) }  // little-endian host, as the format
+        do { try file.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw InteropError.invalidFile(path: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}
+
+extension Float {
+    /// IEEE binary16 → binary32, exact (subnormals, infinities and NaN included).
+    init(float16Bits bits: UInt16) {
+        let sign = UInt32(bits >> 15) << 31
+        let exponent = Int((bits >> 10) & 0x1F)
+        let mantissa = UInt32(bits & 0x3FF)
+        switch exponent {
+        case 0: self = (sign != 0 ? -1 : 1) * Float(mantissa) * 0x1p-24
+        case 31: self = Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
+        default: self = Float(bitPattern: sign | UInt32(exponent + 112) << 23 | mantissa << 13)
+        }
+    }
+}

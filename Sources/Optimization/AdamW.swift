@@ -1,0 +1,129 @@
+import Foundation
+import Kernels
+import Tensor
+
+/// AdamW as optax and PyTorch compute it: decoupled weight decay multiplied by the scheduled
+/// learning rate, bias correction on: `p −= lr(t) · (m̂ / (√v̂ + ε) + wd · mask · p)`.
+/// Defaults are BERTIN's (β 0.9 / 0.98, ε 1e-6, weight decay 0.01, no clipping).
+public struct AdamWConfiguration: Equatable, Sendable {
+    public var schedule: LearningRateSchedule
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.98
+    public var epsilon: Float = 1e-6
+    public var weightDecay: Float = 0.01
+    /// Scale gradients down to this global L2 norm before the update when it is exceeded
+    /// (`optax.clip_by_global_norm`); nil, as in BERTIN, to leave them alone.
+    public var clipGlobalNorm: Float? = nil
+
+    public init(schedule: LearningRateSchedule, beta1: Float = 0.9, beta2: Float = 0.98, epsilon: Float = 1e-6,
+                weightDecay: Float = 0.01, clipGlobalNorm: Float? = nil) {
+        (self.schedule, self.beta1, self.beta2, self.epsilon, self.weightDecay, self.clipGlobalNorm) =
+            (schedule, beta1, beta2, epsilon, weightDecay, clipGlobalNorm)
+    }
+
+    public func validate() throws {
+        try schedule.validate()
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
+            throw OptimizationError.invalidConfiguration("betas must lie in [0, 1), got \(beta1) and \(beta2)")
+        }
+        guard epsilon >= 0, weightDecay >= 0, (clipGlobalNorm ?? 1) > 0 else {
+            throw OptimizationError.invalidConfiguration("epsilon and weight decay must be non-negative and the clipping norm positive")
+        }
+    }
+}
+
+/// Which parameters are weight-decayed: BERTIN's mask decays everything except biases and
+/// LayerNorm scales (embedding tables included).
+public struct WeightDecayMask: Sendable {
+    public let decides: @Sendable (String) -> Bool
+
+    public init(_ decides: @escaping @Sendable (String) -> Bool) { self.decides = decides }
+
+    public static let bertin = WeightDecayMask { ParameterRole(name: $0) == .weight }
+    public static let all = WeightDecayMask { _ in true }
+}
+
+/// The optimizer and its state: first and second moments in the parameter store's flat layout
+/// (so a checkpoint saves them under the parameters' names) and the update count.
+public final class AdamW {
+    public let configuration: AdamWConfiguration
+    public let firstMoment: FloatBuffer
+    public let secondMoment: FloatBuffer
+    /// Updates applied so far; the next one uses `schedule(stepCount)` and bias correction for `stepCount + 1`.
+    public var stepCount = 0
+    private let decay: FloatBuffer
+    private let layout: [ParameterStore.Entry]
+
+    public init(configuration: AdamWConfiguration, parameters store: ParameterStore, decayMask: WeightDecayMask = .bertin) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        layout = store.entries
+        firstMoment = FloatBuffer(count: store.bufferCount)
+        secondMoment = FloatBuffer(count: store.bufferCount)
+        decay = FloatBuffer(count: store.bufferCount)
+        for entry in store.entries where decayMask.decides(entry.name) {
+            (decay.values.baseAddress! + entry.offset).update(repeating: 1, count: entry.count)
+        }
+    }
+
+    /// Whether `name` is weight-decayed.
+    public func decays(_ name: String) -> Bool {
+        guard let entry = layout.first(where: { $0.name == name }) else { return false }
+        return entry.count > 0 && decay.values[entry.offset] == 1
+    }
+
+    public struct StepReport: Equatable, Sendable {
+        /// The rate this update used, `schedule(step)` before the step (what run_mlm_flax logs).
+        public let learningRate: Float
+        /// Global L2 norm of the gradients before clipping.
+        public let gradientNorm: Double
+    }
+
+    /// One update from the gradients in `store.gradients` (which are clipped in place when clipping
+    /// is on). A NaN or infinite gradient throws before anything changes.
+    @discardableResult
+    public func step(_ store: ParameterStore) throws -> StepReport {
+        guard store.entries == layout else {
+            throw OptimizationError.invalidConfiguration("the parameter store's layout is not the one this optimizer was made for")
+        }
+        let norm = globalNorm(store.gradients)
+        guard norm.isFinite else { throw OptimizationError.nonFiniteGradient(norm: norm) }
+        if let limit = configuration.clipGlobalNorm, norm > Double(limit) {
+            let scale = Float(Double(limit) / norm)
+            Kernels.scale(store.gradients.baseAddress!, count: store.gradients.count, by: scale)
+        }
+        let rate = configuration.schedule(stepCount)
+        stepCount += 1
+        adamWUpdate(
+            parameters: store.values.baseAddress!, firstMoment: firstMoment.values.baseAddress!,
+            secondMoment: secondMoment.values.baseAddress!, gradients: store.gradients.baseAddress!,
+            decayMask: decay.values.baseAddress!, count: store.bufferCount,
+            AdamWStep(learningRate: rate, beta1: configuration.beta1, beta2: configuration.beta2,
+                      epsilon: configuration.epsilon, weightDecay: configuration.weightDecay, step: stepCount))
+        return StepReport(learningRate: rate, gradientNorm: norm)
+    }
+
+    /// Forget the moments and the count (a fresh optimizer, as BERTIN's phase 2 started).
+    public func reset() {
+        firstMoment.values.update(repeating: 0)
+        secondMoment.values.update(repeating: 0)
+        stepCount = 0
+    }
+}
+
+/// √Σ g² accumulated in Double, in fixed blocks so the sum does not depend on the thread count.
+public func globalNorm(_ values: UnsafeMutableBufferPointer<Float>) -> Double {
+    let block = 1 << 16
+    let blocks = (values.count + block - 1) / block
+    var partial = [Double](repeating: 0, count: blocks)
+    partial.withUnsafeMutableBufferPointer { sums in
+        parallelFor(blocks) { range in
+            for index in range {
+                var sum = 0.0
+                for i in (index * block)..<min(values.count, (index + 1) * block) { sum += Double(values[i]) * Double(values[i]) }
+                sums[index] = sum
+            }
+        }
+    }
+    return partial.reduce(0, +).squareRoot()
+}

@@ -1,0 +1,14 @@
+/// A zero-filled, 64-byte-aligned Float32 buffer that frees itself: optimizer moments and masks
+/// laid out like a `ParameterStore`'s flat buffer.
+public final class FloatBuffer {
+    public let values: UnsafeMutableBufferPointer<Float>
+
+    public init(count: Int) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        let pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+        values = UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    deinit { UnsafeMutableRawPointer(values.baseAddress!).deallocate() }
+}
