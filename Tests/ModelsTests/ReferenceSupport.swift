@@ -1,0 +1,46 @@
+import Foundation
+import Interop
+import Kernels
+import Models
+import Tensor
+import Testing
+
+/// Paths of committed fixtures (see Scripts/reference/ for the scripts that made them).
+enum Fixtures {
+    static func path(_ name: String) -> String {
+        Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!.path
+    }
+}
+
+/// How far `actual` is from `expected`: the worst element's |a - e| / (relative·|e| + floor), where
+/// the floor is `relative · rms(expected)` so that elements near zero are judged on the tensor's
+/// scale (a relative bound alone is meaningless at zero). Also the largest absolute difference.
+func compare(_ actual: [Float], _ expected: [Float], relative: Double) -> (ratio: Double, maxAbsoluteDifference: Double) {
+    guard actual.count == expected.count, !expected.isEmpty else { return (.infinity, .infinity) }
+    let rms = (expected.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(expected.count)).squareRoot()
+    var worst = 0.0, largest = 0.0
+    for (a, e) in zip(actual, expected) {
+        let difference = abs(Double(a) - Double(e))
+        guard !difference.isNaN else { return (.infinity, .nan) }
+        largest = max(largest, difference)
+        worst = max(worst, difference / (relative * abs(Double(e)) + relative * rms + .leastNonzeroMagnitude))
+    }
+    return (worst, largest)
+}
+
+/// The tiny transformers model and its batch and outputs, as the fixture script saved them.
+struct TinyRobertaReference {
+    let loaded: HuggingFaceRoberta.Loaded
+    let expected: SafeTensorsFile
+    let batch: MaskedLMBatch
+
+    init() throws {
+        loaded = try HuggingFaceRoberta.load(directory: Fixtures.path("tiny-roberta"))
+        let expected = try SafeTensorsFile(path: Fixtures.path("tiny-roberta-expected.safetensors"))
+        func index(_ name: String) throws -> IndexTensor {
+            try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
+        }
+        batch = try MaskedLMBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
+        self.expected = expected
+    }
+}
