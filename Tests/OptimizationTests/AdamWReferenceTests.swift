@@ -1,0 +1,89 @@
+import Foundation
+import Optimization
+import Tensor
+import Testing
+
+/// The optimizer against torch.optim.AdamW with PyTorch/transformers schedulers over 1000 steps
+/// (Scripts/reference/make-adamw-fixture.py).
+@Suite struct AdamWReferenceTests {
+    struct Run: Decodable {
+        let learning_rates: [Double]
+        let gradient_norms: [Double]
+        let parameters_after: [String: [String: [Float]]]
+    }
+
+    struct Fixture: Decodable {
+        let shapes: [String: [Int]]
+        let initial: [String: [Float]]
+        let curvature: [String: [Float]]
+        let target: [String: [Float]]
+        let warmup_linear: Run
+        let cosine_clipped: Run
+        let schedules: [String: [Double]]
+    }
+
+    static let fixture: Fixture = {
+        let url = Bundle.module.url(forResource: "Fixtures/adamw", withExtension: "json")!
+        return try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }()
+
+    func expectSchedule(_ schedule: LearningRateSchedule, _ expected: [Double], _ what: String) {
+        let worst = expected.indices.map { abs(Double(schedule($0)) - expected[$0]) / max(abs(expected[$0]), 1e-12) }.max()!
+        #expect(worst < 1e-6, "\(what): worst relative difference \(worst)")
+    }
+
+    @Test func schedulesMatchPyTorchAndTransformers() {
+        let f = Self.fixture
+        expectSchedule(.warmupThenLinearDecay(peak: 1e-2, warmupSteps: 100, totalSteps: 1000), f.warmup_linear.learning_rates, "warmup + linear decay")
+        expectSchedule(.cosine(peak: 5e-3, final: 5e-4, steps: 1000), f.cosine_clipped.learning_rates, "cosine")
+        expectSchedule(.constant(3e-4), f.schedules["constant"]!, "constant")
+        expectSchedule(.joined([.linear(from: 0, to: 6e-4, steps: 50), .cosine(peak: 6e-4, final: 0, steps: 950)], boundaries: [50]),
+                       f.schedules["warmup_cosine"]!, "joined warmup + cosine")
+        expectSchedule(.inverseSquareRoot(peak: 6e-4, warmupSteps: 50), f.schedules["inverse_sqrt"]!, "inverse square root")
+    }
+
+    /// Runs the fixture's problem for 1000 steps and compares the parameters at each snapshot.
+    func follow(_ run: Run, _ configuration: AdamWConfiguration, _ what: String) throws {
+        let f = Self.fixture
+        let names = ["embeddings.weight", "dense.weight", "dense.bias", "LayerNorm.weight", "LayerNorm.bias"]
+        let store = try ParameterStore(layout: names.map { ($0, f.shapes[$0]!) })
+        for name in names { try store.set(name, to: f.initial[name]!) }
+        let optimizer = try AdamW(configuration: configuration, parameters: store)
+        #expect(optimizer.decays("dense.weight") && optimizer.decays("embeddings.weight"))
+        #expect(!optimizer.decays("dense.bias") && !optimizer.decays("LayerNorm.weight") && !optimizer.decays("LayerNorm.bias"))
+        var worst = 0.0
+        for step in 0..<1000 {
+            for name in names {
+                let entry = try store.entry(named: name)
+                let (c, t) = (f.curvature[name]!, f.target[name]!)
+                for i in 0..<entry.count {
+                    let p = store.values[entry.offset + i]
+                    store.gradients[entry.offset + i] = c[i] * (p - t[i]) + Float(0.1 * sin(0.01 * Double(step + 1) * Double(i + 1)))
+                }
+            }
+            let report = try optimizer.step(store)
+            #expect(abs(Double(report.learningRate) - run.learning_rates[step]) <= 1e-6 * max(run.learning_rates[step], 1e-12))
+            #expect(abs(report.gradientNorm - run.gradient_norms[step]) <= 1e-5 * run.gradient_norms[step], "\(what) step \(step): gradient norm")
+            if let snapshot = run.parameters_after[String(step + 1)] {
+                for name in names {
+                    let ours = try store.value(name).scalars
+                    for (a, e) in zip(ours, snapshot[name]!) { worst = max(worst, Double(abs(a - e)) / (Double(abs(e)) + 1e-3)) }
+                }
+            }
+        }
+        print("\(what): worst relative difference over the snapshots \(worst)")
+        #expect(worst < 1e-4, "\(what): parameters drift from PyTorch's by \(worst)")
+        #expect(optimizer.stepCount == 1000)
+    }
+
+    @Test func bertinShapedRunFollowsPyTorch() throws {
+        try follow(Self.fixture.warmup_linear,
+                   AdamWConfiguration(schedule: .warmupThenLinearDecay(peak: 1e-2, warmupSteps: 100, totalSteps: 1000)), "warmup-linear")
+    }
+
+    @Test func cosineWithClippingFollowsPyTorch() throws {
+        try follow(Self.fixture.cosine_clipped,
+                   AdamWConfiguration(schedule: .cosine(peak: 5e-3, final: 5e-4, steps: 1000), beta2: 0.999, weightDecay: 0.1, clipGlobalNorm: 0.5),
+                   "cosine-clipped")
+    }
+}
