@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Optimization", "Tensor", "Kernels"],
-                    swiftSettings: commonSettings),
+                    resources: [.copy("Fixtures")], swiftSettings: commonSettings),
     ],
     // Swift 5 mode: the kernels hand raw buffers to worker threads by design (each thread owns a
     // disjoint range), which Swift 6's Sendable checking cannot express without copying.

@@ -25,6 +25,10 @@ public struct CheckpointContents: Equatable, Sendable {
     public var recipe: String
     /// Whether optimizer moments were stored.
     public var hasOptimizerState: Bool
+
+    public init(progress: TrainingProgress, modelConfig: String, recipe: String, hasOptimizerState: Bool) {
+        (self.progress, self.modelConfig, self.recipe, self.hasOptimizerState) = (progress, modelConfig, recipe, hasOptimizerState)
+    }
 }
 
 /// One HDF5 file per checkpoint with the whole training state; layout in `Checkpoints/README.md`:
