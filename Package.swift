@@ -34,8 +34,8 @@ let package = Package(
         .target(name: "Optimization", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
         // The HDF5 training-state file.
         .target(name: "Checkpointing", dependencies: ["CHDF5", "Tensor", "Optimization"], swiftSettings: commonSettings),
-        // transformers directories: config.json and safetensors.
-        .target(name: "Interop", dependencies: ["Models", "Tensor"], swiftSettings: commonSettings),
+        // transformers directories (config.json and safetensors) to and from checkpoints.
+        .target(name: "Interop", dependencies: ["Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
 
         .executableTarget(
             name: "bertin",

@@ -1,0 +1,62 @@
+import Checkpointing
+import Foundation
+import Interop
+import Models
+import Tensor
+import Testing
+
+@Suite struct ConversionTests {
+    func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("bertin-convert-\(UUID().uuidString)").appendingPathComponent(name).path
+    }
+
+    /// transformers → checkpoint → transformers gives back every tensor bit for bit, with its name,
+    /// shape and dtype, and a config transformers reads as the same model.
+    @Test func huggingFaceRoundTripIsBitExact() throws {
+        let source = Fixtures.path("tiny-roberta")
+        let checkpoint = temporaryPath("tiny.h5"), exported = temporaryPath("exported")
+        let imported = try RobertaCheckpoint.importHuggingFace(directory: source, to: checkpoint)
+        #expect(imported.ignoredTensors.isEmpty)
+        try RobertaCheckpoint.exportHuggingFace(checkpoint: checkpoint, to: exported)
+
+        let original = try SafeTensorsFile(path: source + "/model.safetensors")
+        let again = try SafeTensorsFile(path: exported + "/model.safetensors")
+        #expect(Set(again.tensors.keys) == Set(original.tensors.keys))
+        for name in original.tensors.keys.sorted() {
+            let (a, b) = (try original.info(name), try again.info(name))
+            #expect(a.dtype == b.dtype && a.shape == b.shape, "\(name)")
+            #expect(try original.floats(name).map(\.bitPattern) == (try again.floats(name)).map(\.bitPattern), "\(name) bits")
+        }
+        #expect(again.metadata == ["format": "pt"])
+        let config = try JSONDecoder().decode(RobertaConfig.self, from: Data(contentsOf: URL(fileURLWithPath: exported + "/config.json")))
+        #expect(config == imported.model.config)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported + "/config.json"))) as! [String: Any]
+        #expect(json["layer_norm_eps"] as? Double == 1e-5)
+        #expect(json["architectures"] as? [String] == ["RobertaForMaskedLM"])
+        #expect(json["transformers_version"] as? String == "5.23.0", "keys we do not model are carried through")
+    }
+
+    @Test func badHuggingFaceDirectoriesAreNamed() throws {
+        let folder = temporaryPath("broken")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(message { _ = try HuggingFaceRoberta.load(directory: folder) } == "\(folder)/config.json: cannot read the file (missing?)")
+        try FileManager.default.copyItem(atPath: Fixtures.path("tiny-roberta/config.json"), toPath: folder + "/config.json")
+        #expect(message { _ = try HuggingFaceRoberta.load(directory: folder) } == "\(folder)/model.safetensors: missing")
+        let weights = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("tiny-roberta/model.safetensors")))
+        try weights.prefix(weights.count - 100).write(to: URL(fileURLWithPath: folder + "/model.safetensors"))
+        let text = message { _ = try HuggingFaceRoberta.load(directory: folder) }
+        #expect(text.hasPrefix("\(folder)/model.safetensors: tensor ") && text.hasSuffix("truncated?)"), "\(text)")
+        // A config that disagrees with the weights.
+        var config = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
+        config = config.replacingOccurrences(of: "\"intermediate_size\": 64", with: "\"intermediate_size\": 48")
+        try config.write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
+        try weights.write(to: URL(fileURLWithPath: folder + "/model.safetensors"))
+        #expect(message { _ = try HuggingFaceRoberta.load(directory: folder) }
+            == "\(folder)/model.safetensors: tensor roberta.encoder.layer.0.intermediate.dense.weight has shape [64, 32], config.json implies [48, 32]")
+    }
+}
+
+func message(_ body: () throws -> Void) -> String {
+    do { try body() } catch { return "\(error)" }
+    return "no error"
+}
