@@ -44,16 +44,7 @@ public enum Checkpoint {
         to path: String, parameters store: ParameterStore, optimizer: AdamW?, progress: TrainingProgress,
         modelConfig: String, recipe: String
     ) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError.file(path: path, reason: "cannot create the folder \(folder.path): \(error.localizedDescription)")
-        }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
-        do {
-            let file = try HDF5File.create(at: temporary)
+        try writeAtomically(to: path) { file in
             try file.write(integers: [formatVersion], at: "/format_version")
             try file.write(text: modelConfig, at: "/model_config")
             try file.write(text: recipe, at: "/recipe")
@@ -68,6 +59,31 @@ public enum Checkpoint {
             for (name, value) in progress.dataPosition.sorted(by: { $0.key < $1.key }) {
                 try file.write(integers: [value], at: "/progress/data/\(name)")
             }
+        }
+    }
+
+    /// Writes `store.gradients` as `/gradients/<name>` in the parameters' shapes (what `bertin eval
+    /// --gradients` produces), atomically like a checkpoint.
+    public static func writeGradients(to path: String, parameters store: ParameterStore) throws {
+        try writeAtomically(to: path) { file in
+            try writeTensors(of: store, from: store.gradients, under: "/gradients", to: file)
+        }
+    }
+
+    /// Runs `body` on a temporary file beside `path`, flushes and syncs it, then renames it over
+    /// `path`; on any failure the temporary file is removed and `path` is left as it was.
+    static func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError.file(path: path, reason: "cannot create the folder \(folder.path): \(error.localizedDescription)")
+        }
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        do {
+            let file = try HDF5File.create(at: temporary)
+            try body(file)
             try file.close()
             try synchronize(path: temporary)
             guard rename(temporary, path) == 0 else {

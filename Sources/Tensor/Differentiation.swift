@@ -39,7 +39,7 @@ extension ParameterStore {
     }
 
     /// Evaluates `body` with constant parameters: nothing is recorded.
-    public func value(_ body: (Parameters) throws -> Tensor) rethrows -> Tensor {
+    public func value<Result>(_ body: (Parameters) throws -> Result) rethrows -> Result {
         try body(Parameters(store: self, tape: nil))
     }
 }

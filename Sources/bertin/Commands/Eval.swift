@@ -1,0 +1,67 @@
+import ArgumentParser
+import Checkpointing
+import Foundation
+import Interop
+import Kernels
+import Models
+import Tensor
+
+/// Eval-mode masked-LM loss and accuracy of a checkpoint on one batch, optionally with gradients.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Masked-LM loss and accuracy of a checkpoint on one batch (eval mode: no dropout), as JSON.",
+        discussion: """
+            The batch file holds "input_ids", "attention_mask" (optional: all ones) and "labels", each a list \
+            of equally long rows; label -100 means the token is not predicted. Prints \
+            {"loss": ..., "accuracy": ..., "labelled_tokens": ...}.
+            """)
+
+    @Option(help: "The checkpoint to evaluate.")
+    var checkpoint: String
+
+    @Option(help: "JSON file with input_ids, attention_mask and labels.")
+    var batch: String
+
+    @Option(help: "Also write d(loss)/d(parameter) for every parameter to this HDF5 file, as /gradients/<name>.")
+    var gradients: String?
+
+    @Option(help: "Threads for the kernels and OpenBLAS (default: all cores, or BERTIN_THREADS).")
+    var threads: Int?
+
+    func run() throws {
+        ComputeThreads.configure(threads: threads)
+        let loaded = try RobertaCheckpoint.load(from: checkpoint)
+        let batch = try readBatch(path: self.batch)
+        let (model, store) = (loaded.model, loaded.parameters)
+        let output: MaskedLMOutput
+        if let gradients {
+            var recorded: MaskedLMOutput?
+            store.zeroGradients()
+            try store.valueWithGradient { p in
+                recorded = try model.maskedLM(p, batch: batch, mode: .evaluation)
+                return recorded!.loss
+            }
+            output = recorded!
+            try Checkpoint.writeGradients(to: gradients, parameters: store)
+        } else {
+            output = try store.value { p in try model.maskedLM(p, batch: batch, mode: .evaluation) }
+        }
+        let loss = try output.loss.scalar
+        let accuracy = Double(output.correctCount) / Double(output.labelledCount)
+        print("{\"loss\": \(loss), \"accuracy\": \(accuracy), \"labelled_tokens\": \(output.labelledCount)}")
+    }
+}
+
+/// Reads a masked-LM batch file, naming the file in every error.
+func readBatch(path: String) throws -> MaskedLMBatch {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("\(path): cannot read the file (missing?)")
+    }
+    do {
+        return try JSONDecoder().decode(MaskedLMBatch.self, from: data)
+    } catch let error as ModelError {
+        throw ValidationError("\(path): \(error)")
+    } catch {
+        throw ValidationError("\(path): not a batch of input_ids/attention_mask/labels rows: \(error)")
+    }
+}
