@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Optimization", targets: ["Optimization"]),
         .library(name: "Checkpointing", targets: ["Checkpointing"]),
         .library(name: "Interop", targets: ["Interop"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,13 +35,15 @@ let package = Package(
         .target(name: "Optimization", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
         // The HDF5 training-state file.
         .target(name: "Checkpointing", dependencies: ["CHDF5", "Tensor", "Optimization"], swiftSettings: commonSettings),
+        // The training loop's state and step (single process here; data-parallel over MPI later).
+        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // transformers directories (config.json and safetensors) to and from checkpoints.
         .target(name: "Interop", dependencies: ["Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
 
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -52,6 +55,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
+                    swiftSettings: commonSettings),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
     ],

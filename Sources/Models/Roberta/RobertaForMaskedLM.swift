@@ -18,11 +18,15 @@ public struct RobertaForMaskedLM: Sendable {
         self.config = config
     }
 
-    /// Whether dropout is on. Training names the key its masks come from (one per step and device).
+    /// Whether dropout is on. Training names the key its masks come from (one per step and device);
+    /// the model uses streams `key.stream ..< key.stream + dropoutSiteCount`.
     public enum Mode: Sendable {
         case evaluation
         case training(dropoutKey: RandomKey)
     }
+
+    /// Dropout sites of one forward pass: after the embeddings, then three per block.
+    public var dropoutSiteCount: Int { 1 + 3 * config.layerCount }
 
     /// Every parameter, in transformers names and shapes (Dense weights `[out, in]`).
     public var layout: [(name: String, shape: [Int])] {
@@ -144,10 +148,11 @@ public struct RobertaForMaskedLM: Sendable {
         try x.layerNorm(weight: try p[name + ".weight"], bias: try p[name + ".bias"], epsilon: config.layerNormEpsilon)
     }
 
-    /// Dropout site `site` of the step draws its mask from its own stream of the step's key.
+    /// Dropout site `site` draws its mask from stream `key.stream + site`: the key's own stream is
+    /// a base, so callers can give each micro-batch of a step its own block of streams.
     func dropout(_ x: Tensor, site: Int, mode: Mode, probability: Float? = nil) throws -> Tensor {
         guard case .training(let key) = mode else { return x }
-        return try x.dropout(probability: probability ?? config.hiddenDropout, key: key.with(stream: site))
+        return try x.dropout(probability: probability ?? config.hiddenDropout, key: key.with(stream: Int(key.stream) + site))
     }
 }
 
