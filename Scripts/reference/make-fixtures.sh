@@ -5,3 +5,6 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 python=$("$root/Scripts/reference/setup-venv.sh")
 "$python" "$root/Scripts/reference/make-tensor-fixtures.py"
 "$python" "$root/Scripts/reference/make-mlp-fixture.py"
+"$python" "$root/Scripts/reference/make-roberta-fixture.py" >/dev/null
+"$python" "$root/Scripts/reference/make-adamw-fixture.py"
+"$python" "$root/Scripts/reference/make-checkpoint-fixture.py"

@@ -48,6 +48,9 @@ input_ids[2, 6] = 1
 input_ids[2, 13] = 2
 input_ids[2, 14:] = 1
 attention_mask = (input_ids != 1).long()
+# The mid-row pad is attended to: its lookups of word row 1 and position row 1 then reach the loss,
+# and nn.Embedding(padding_idx=1) must still give those rows no gradient.
+attention_mask[2, 6] = 1
 labels = torch.full((B, T), -100)
 for row, column in [(0, 1), (0, 4), (0, 9), (0, 14), (1, 2), (1, 7), (1, 10), (2, 3), (2, 8), (2, 12)]:
     labels[row, column] = input_ids[row, column]
