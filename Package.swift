@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Checkpointing", targets: ["Checkpointing"]),
         .library(name: "Interop", targets: ["Interop"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Corpus", targets: ["Corpus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,13 +38,15 @@ let package = Package(
         .target(name: "Checkpointing", dependencies: ["CHDF5", "Tensor", "Optimization"], swiftSettings: commonSettings),
         // The training loop's state and step (single process here; data-parallel over MPI later).
         .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Tensor", "Kernels"], swiftSettings: commonSettings),
+        // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
+        .target(name: "Corpus", dependencies: ["CZlib", "Kernels"], swiftSettings: commonSettings),
         // transformers directories (config.json and safetensors) to and from checkpoints.
         .target(name: "Interop", dependencies: ["Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
 
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -57,6 +60,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
                     swiftSettings: commonSettings),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Kernels"],
+                    resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
     ],
