@@ -1,0 +1,168 @@
+import Foundation
+
+/// A back-off n-gram language model read from an ARPA file (plain or gzip), scoring sentences as
+/// kenlm's `Model.score` / `full_scores` do: log10 probabilities, `<s>` as the first context and
+/// `</s>` scored at the end, words split on ASCII whitespace, unknown words scored as `<unk>`, and
+/// P(w | h) = p(h w) if listed, else backoff(h) + P(w | h without its first word).
+///
+/// Like kenlm's probing structure, n-grams of order ≥ 2 are stored by a 64-bit hash of their word
+/// ids, not by their words.
+public final class NGramModel {
+    public let order: Int
+    /// Words by their UTF-8 bytes: Swift's String equality is canonical ("e\u{301}" == "é"), kenlm's is bytewise.
+    let vocabulary: [[UInt8]: UInt32]
+    /// `unigrams[id]`; id 0 is `<unk>`.
+    private var unigrams: [Entry]
+    /// `tables[n - 2]` holds the n-grams of order n ≥ 2.
+    private var tables: [[UInt64: Entry]]
+    private let beginID: UInt32
+    private let endID: UInt32
+
+    struct Entry {
+        var probability: Float
+        var backoff: Float
+    }
+
+    /// Reads an ARPA file; a malformed one is an error naming the file and line.
+    public init(arpaPath path: String) throws {
+        let reader = try LineReader(path: path)
+        func fail(_ reason: String) -> CorpusError { .invalidInput(path: path, reason: "line \(reader.lineNumber): \(reason)") }
+        var declared: [Int] = []
+        var section = 0  // 0: header, n: inside "\n-grams:", -1: after "\end\"
+        var vocabulary: [[UInt8]: UInt32] = [Array("<unk>".utf8): 0]
+        var unigrams = [Entry(probability: -100, backoff: 0)]
+        var tables: [[UInt64: Entry]] = []
+        var sawUnknown = false
+        while let raw = reader.nextLine() {
+            guard let line = String(validating: raw, as: UTF8.self)?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+                throw fail("invalid UTF-8")
+            }
+            if line.isEmpty { continue }
+            if line == "\\data\\" { section = 0; continue }
+            if line == "\\end\\" { section = -1; break }
+            if line.hasPrefix("ngram ") {
+                let parts = line.dropFirst(6).split(separator: "=")
+                guard parts.count == 2, let n = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+                      let count = Int(parts[1].trimmingCharacters(in: .whitespaces)), n == declared.count + 1 else {
+                    throw fail("bad count line \"\(line)\"")
+                }
+                declared.append(count)
+                continue
+            }
+            if line.hasPrefix("\\"), line.hasSuffix("-grams:"), let n = Int(line.dropFirst().dropLast(7)) {
+                guard n >= 1, n <= declared.count else { throw fail("section \(line) is not declared in \\data\\") }
+                section = n
+                if n >= 2 { tables.append(Dictionary(minimumCapacity: declared[n - 1])) }
+                continue
+            }
+            guard section >= 1 else { throw fail("unexpected text \"\(line.prefix(40))\" outside an n-gram section") }
+            // Split bytes, not Characters: a combining mark after a space is a word of its own.
+            let fields = line.utf8.split(whereSeparator: { $0 == 0x09 || $0 == 0x20 }).map { Array($0) }
+            guard fields.count == section + 1 || fields.count == section + 2, let probability = Float(String(decoding: fields[0], as: UTF8.self)) else {
+                throw fail("expected a log10 probability, \(section) words and an optional backoff")
+            }
+            let backoff = fields.count == section + 2 ? Float(String(decoding: fields[section + 1], as: UTF8.self)) : 0
+            guard let backoff else { throw fail("the backoff \"\(String(decoding: fields[section + 1], as: UTF8.self))\" is not a number") }
+            if section == 1 {
+                let word = fields[1]
+                if word == Array("<unk>".utf8) {
+                    unigrams[0] = Entry(probability: probability, backoff: backoff)
+                    sawUnknown = true
+                } else {
+                    vocabulary[word] = UInt32(unigrams.count)
+                    unigrams.append(Entry(probability: probability, backoff: backoff))
+                }
+            } else {
+                var ids: [UInt32] = []
+                for word in fields[1...section] {
+                    guard let id = vocabulary[word] else { throw fail("word \"\(String(decoding: word, as: UTF8.self))\" has no unigram") }
+                    ids.append(id)
+                }
+                tables[section - 2][Self.hash(ids[...])] = Entry(probability: probability, backoff: backoff)
+            }
+        }
+        guard section == -1 else { throw CorpusError.invalidInput(path: path, reason: "no \\end\\ marker (truncated ARPA file?)") }
+        guard !declared.isEmpty, declared[0] == unigrams.count - (sawUnknown ? 0 : 1) else {
+            throw CorpusError.invalidInput(path: path, reason: "declares \(declared.first ?? 0) unigrams, lists \(unigrams.count - (sawUnknown ? 0 : 1))")
+        }
+        for (index, table) in tables.enumerated() where table.count != declared[index + 1] {
+            throw CorpusError.invalidInput(path: path, reason: "declares \(declared[index + 1]) \(index + 2)-grams, lists \(table.count)")
+        }
+        guard let begin = vocabulary[Array("<s>".utf8)], let end = vocabulary[Array("</s>".utf8)] else {
+            throw CorpusError.invalidInput(path: path, reason: "the vocabulary lacks <s> or </s>")
+        }
+        order = declared.count
+        self.vocabulary = vocabulary
+        self.unigrams = unigrams
+        self.tables = tables
+        beginID = begin
+        endID = end
+    }
+
+    /// One word's score: log10 P(word | context), the length of the n-gram that matched, and
+    /// whether the word is unknown (kenlm's `full_scores` triple).
+    public struct WordScore: Equatable, Sendable {
+        public let probability: Float
+        public let ngramLength: Int
+        public let isUnknown: Bool
+    }
+
+    /// Scores of each word and of `</s>` (kenlm `full_scores(sentence, bos: true, eos: true)`).
+    public func fullScores(_ sentence: String, beginOfSentence: Bool = true, endOfSentence: Bool = true) -> [WordScore] {
+        var history: [UInt32] = beginOfSentence ? [beginID] : []
+        var scores: [WordScore] = []
+        var words = kenlmWords(sentence).map { vocabulary[$0] ?? 0 }
+        if endOfSentence { words.append(endID) }
+        for word in words {
+            scores.append(score(word, after: history))
+            history.append(word)
+            if history.count >= order { history.removeFirst(history.count - order + 1) }
+        }
+        return scores
+    }
+
+    /// log10 probability of the sentence (kenlm `score`).
+    public func score(_ sentence: String, beginOfSentence: Bool = true, endOfSentence: Bool = true) -> Double {
+        fullScores(sentence, beginOfSentence: beginOfSentence, endOfSentence: endOfSentence).reduce(0) { $0 + Double($1.probability) }
+    }
+
+    /// The longest listed n-gram ending in `word` gives the probability; the backoffs of the longer
+    /// contexts that did not extend to `word` are added.
+    private func score(_ word: UInt32, after history: [UInt32]) -> WordScore {
+        var probability = unigrams[Int(word)].probability
+        var matched = 1
+        let longest = min(order, history.count + 1)
+        var gram = [word]
+        while matched < longest {
+            gram.insert(history[history.count - matched], at: 0)
+            guard let entry = tables[matched - 1][Self.hash(gram[...])] else { break }
+            probability = entry.probability
+            matched += 1
+        }
+        // Contexts of the history longer than the matched n-gram's context, each at most order - 1 words.
+        if matched < longest {
+            for length in matched..<longest {
+                let context = history[(history.count - length)...]
+                probability += length == 1 ? unigrams[Int(context.first!)].backoff : (tables[length - 2][Self.hash(context)]?.backoff ?? 0)
+            }
+        }
+        return WordScore(probability: probability, ngramLength: matched, isUnknown: word == 0)
+    }
+
+    /// A 64-bit hash of an id sequence (splitmix64 steps; collisions are as unlikely as in kenlm).
+    static func hash(_ ids: ArraySlice<UInt32>) -> UInt64 {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(ids.count)
+        for id in ids {
+            state = (state ^ UInt64(id)) &+ 0x9E37_79B9_7F4A_7C15
+            state = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            state = (state ^ (state >> 27)) &* 0x94D0_49BB_1331_11EB
+            state ^= state >> 31
+        }
+        return state
+    }
+}
+
+/// Words as kenlm's Python `score` sees them: the UTF-8 bytes split on ASCII whitespace.
+func kenlmWords(_ sentence: String) -> [[UInt8]] {
+    sentence.utf8.split(whereSeparator: { $0 == 0x20 || (0x09...0x0D).contains($0) }).map { Array($0) }
+}

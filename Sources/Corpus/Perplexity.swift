@@ -1,0 +1,40 @@
+import Foundation
+
+/// A document's perplexity as BERTIN computed it: every raw line (`text.split("\n")`, empty ones
+/// included) scored by the model with `<s>`/`</s>`; the word count adds each line's
+/// `len(line.split()) + 1` (Python's Unicode whitespace, the `+ 1` for `</s>`);
+/// perplexity = 10^(−log10 score / words).
+public struct DocumentPerplexity: Equatable, Sendable {
+    public let logScore: Double
+    public let words: Int
+    public var perplexity: Double { Foundation.pow(10, -logScore / Double(words)) }
+
+    public init(text: String, model: NGramModel) {
+        var logScore = 0.0, words = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(line)
+            logScore += model.score(line)
+            words += pythonWordCount(line) + 1
+        }
+        self.logScore = logScore
+        self.words = words
+    }
+}
+
+/// `len(line.split())` in Python 3: runs of Unicode whitespace (`str.isspace`) separate words.
+func pythonWordCount(_ line: String) -> Int {
+    var count = 0, inWord = false
+    for scalar in line.unicodeScalars {
+        if isPythonWhitespace(scalar) { inWord = false } else if !inWord { inWord = true; count += 1 }
+    }
+    return count
+}
+
+/// Python's `str.isspace()` set: ASCII whitespace, the information separators 0x1C–0x1F, NEL, and
+/// Unicode's space separators and line/paragraph separators.
+func isPythonWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+    default: return false
+    }
+}

@@ -1,0 +1,68 @@
+import Corpus
+import Foundation
+import Testing
+
+/// Our ARPA scoring against kenlm 0.3.0 on the same 3-gram file (Scripts/reference/make-ngram-fixture.py).
+@Suite struct NGramModelTests {
+    struct Line: Decodable {
+        let line: String
+        let score: Double
+        let full_scores: [[Double]]
+    }
+    struct DocumentCase: Decodable {
+        let text: String
+        let lines: [Line]
+        let log_score: Double
+        let words: Int
+        let perplexity: Double
+    }
+    struct Fixture: Decodable {
+        let order: Int
+        let documents: [DocumentCase]
+    }
+
+    static let model = try! NGramModel(arpaPath: fixturePath("sample-3gram.arpa.gz"))
+    static let fixture = try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: fixturePath("ngram-scores.json"))))
+
+    @Test func wordAndLineScoresMatchKenlm() {
+        #expect(Self.model.order == Self.fixture.order)
+        var words = 0, worst = 0.0, mismatchedLengths = 0
+        for document in Self.fixture.documents {
+            for line in document.lines {
+                let ours = Self.model.fullScores(line.line)
+                #expect(ours.count == line.full_scores.count, "\(line.line)")
+                for (index, (score, expected)) in zip(ours, line.full_scores).enumerated() {
+                    words += 1
+                    let difference = abs(Double(score.probability) - expected[0]) / abs(expected[0])
+                    #expect(difference <= 1e-5, "word \(index) of \"\(line.line.prefix(80))\": \(score) vs kenlm \(expected)")
+                    worst = max(worst, difference)
+                    if score.ngramLength != Int(expected[1]) || score.isUnknown != (expected[2] != 0) { mismatchedLengths += 1 }
+                }
+                let total = Self.model.score(line.line)
+                #expect(abs(total - line.score) <= 1e-5 * abs(line.score), "line score \(total) vs kenlm \(line.score): \(line.line.prefix(60))")
+            }
+        }
+        print("n-gram: \(words) word scores, worst relative difference \(worst)")
+        #expect(words > 5000)
+        #expect(worst <= 1e-5)
+        #expect(mismatchedLengths == 0, "n-gram lengths and unknown flags as kenlm reports them")
+    }
+
+    @Test func documentPerplexityIsBertins() {
+        for document in Self.fixture.documents {
+            let ours = DocumentPerplexity(text: document.text, model: Self.model)
+            #expect(ours.words == document.words, "word count of \(document.text.prefix(40))")
+            #expect(abs(ours.logScore - document.log_score) <= 1e-5 * max(1, abs(document.log_score)))
+            #expect(abs(ours.perplexity - document.perplexity) <= 1e-5 * document.perplexity)
+        }
+    }
+
+    @Test func brokenArpaFilesAreNamed() throws {
+        let folder = try temporaryFolder()
+        let path = folder.appendingPathComponent("bad.arpa").path
+        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\n-0.5\t</s>\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): no \\end\\ marker (truncated ARPA file?)")
+        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\nminus\t</s>\n\\end\\\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 6: expected a log10 probability, 1 words and an optional backoff")
+    }
+}
