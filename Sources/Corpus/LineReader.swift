@@ -28,12 +28,19 @@ public final class LineReader {
             throw CorpusError.unreadableFile(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
         self.file = file
-        let first = fgetc(file), second = fgetc(file)
-        isGzip = first == 0x1F && second == 0x8B
-        rewind(file)
-        if isGzip, czlib_inflate_init_gzip(&stream) != Z_OK {
-            fclose(file)
-            throw CorpusError.unreadableFile(path: path, reason: "cannot start gzip decompression")
+        // Sniff the gzip magic from the first chunk instead of rewinding: pipes cannot rewind.
+        let count = input.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        isGzip = count >= 2 && input[0] == 0x1F && input[1] == 0x8B
+        if isGzip {
+            guard czlib_inflate_init_gzip(&stream) == Z_OK else {
+                fclose(file)
+                throw CorpusError.unreadableFile(path: path, reason: "cannot start gzip decompression")
+            }
+            stream.avail_in = UInt32(count)
+            pendingInput = count
+        } else {
+            buffer.append(contentsOf: input[0..<count])
+            if count == 0 { finished = true }
         }
     }
 

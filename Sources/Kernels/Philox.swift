@@ -58,6 +58,16 @@ public struct RandomKey: Sendable, Hashable {
     }
 }
 
+extension RandomKey {
+    /// The `index`-th uniform Double in [0, 1) of this key's stream (53 random bits): for decisions
+    /// made once per item, such as keeping a document, that must not depend on threads or batching.
+    public func uniform(at index: Int) -> Double {
+        let w = words(block: index)
+        let bits = (UInt64(w.0) << 21) ^ UInt64(w.1 >> 11)
+        return Double(bits & ((1 << 53) - 1)) * 0x1p-53
+    }
+}
+
 /// A uniform Float in [0, 1) from the top 24 bits of a word (every value exactly representable).
 @inline(__always)
 public func unitFloat(_ word: UInt32) -> Float {

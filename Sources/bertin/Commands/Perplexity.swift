@@ -1,0 +1,36 @@
+import ArgumentParser
+import Corpus
+import Foundation
+
+/// One JSON line per document with its BERTIN perplexity.
+struct Perplexity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score documents with an n-gram model: one JSON line per document with perplexity, log10 score and word count.",
+        discussion: "Reads mC4-format JSON lines (gzip or plain) from the files, or from standard input when none is given.")
+
+    @Option(help: "ARPA language model (plain or .gz).")
+    var model: String
+
+    @Argument(help: "Corpus files (default: standard input).")
+    var files: [String] = []
+
+    func run() throws {
+        let languageModel = try NGramModel(arpaPath: model)
+        let sampling = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: 0)
+        var pending: [Document] = []
+        func flush() {
+            let perplexities = sampling.scoreInParallel(pending.map(\.text))
+            for (document, perplexity) in zip(pending, perplexities) {
+                let scored = DocumentPerplexity(text: document.text, model: languageModel)
+                print("{\"perplexity\": \(perplexity), \"log10_score\": \(scored.logScore), \"words\": \(scored.words)}")
+            }
+            pending.removeAll()
+        }
+        let report = try CorpusReader(files: files.isEmpty ? ["/dev/stdin"] : files).forEachDocument { document in
+            pending.append(document)
+            if pending.count == 1024 { flush() }
+        }
+        flush()
+        FileHandle.standardError.write(Data("\(report)\n".utf8))
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Corpus
+import Foundation
+
+/// BERTIN's perplexity sampling of an mC4-format corpus.
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Keep documents by perplexity (gaussian, stepwise) or at random, writing sampled shards of the same format.",
+        discussion: """
+            Defaults are BERTIN's: boundaries 536394.99 / 662247.50 / 919250.87 (quartiles of mC4-es under CCNet's \
+            Spanish model), gaussian factor 0.78 and width 4.5, stepwise factor 1.5e5, random 0.5. Another language \
+            model gives other quartiles: --estimate-boundaries N scores the first N documents and uses their quartiles. \
+            Deterministic for a seed at any thread count. Prints a JSON report (kept/seen per quartile, histogram).
+            """)
+
+    @Option(help: "ARPA language model (plain or .gz).")
+    var model: String
+
+    @Option(help: "gaussian, stepwise or random.")
+    var method: String = "gaussian"
+
+    @Option(help: "Override the method's factor.")
+    var factor: Double?
+
+    @Option(help: "Override the quartile boundaries: three comma-separated perplexities.")
+    var boundaries: String?
+
+    @Option(name: .customLong("estimate-boundaries"), help: "Estimate the boundaries from the first N documents instead.")
+    var estimateBoundaries: Int?
+
+    @Option(help: "Seed of the keep decisions.")
+    var seed: UInt64 = 2021
+
+    @Option(help: "Folder for the sampled shards (one per input file, same name).")
+    var output: String
+
+    @Option(help: "Also write the perplexity histogram as an SVG plot here.")
+    var plot: String?
+
+    @Argument(help: "Corpus files (mC4 JSON lines, gzip or plain).")
+    var files: [String]
+
+    func validate() throws {
+        guard SamplingMethod(rawValue: method) != nil else { throw ValidationError("--method must be gaussian, stepwise or random") }
+        guard boundaries == nil || estimateBoundaries == nil else { throw ValidationError("give --boundaries or --estimate-boundaries, not both") }
+        guard !files.isEmpty else { throw ValidationError("name at least one corpus file") }
+    }
+
+    func run() throws {
+        let languageModel = try NGramModel(arpaPath: model)
+        var chosen = PerplexitySampler.bertinBoundaries
+        if let boundaries {
+            let values = boundaries.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.count == 3 else { throw ValidationError("--boundaries needs three comma-separated numbers") }
+            chosen = values
+        } else if let count = estimateBoundaries {
+            var texts: [String] = []
+            var reader = CorpusReader(files: files)
+            reader.warn = { _ in }
+            do {
+                try reader.forEachDocument { document in
+                    texts.append(document.text)
+                    if texts.count == count { throw StopReading() }
+                }
+            } catch is StopReading {}
+            let probe = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: seed)
+            chosen = try quartileBoundaries(of: probe.scoreInParallel(texts))
+            FileHandle.standardError.write(Data("boundaries from \(texts.count) documents: \(chosen)\n".utf8))
+        }
+        let sampler = try PerplexitySampler(method: SamplingMethod(rawValue: method)!, boundaries: chosen, factor: factor)
+        let report = try SamplingRun(model: languageModel, sampler: sampler, seed: seed).run(files: files, outputDirectory: output)
+        if let plot {
+            try report.svg(boundaries: chosen).write(toFile: plot, atomically: true, encoding: .utf8)
+        }
+        FileHandle.standardError.write(Data("\(report.corpus)\n".utf8))
+        print(report.json)
+    }
+}
+
+struct StopReading: Error {}
