@@ -1,0 +1,55 @@
+import Corpus
+import Foundation
+import Testing
+
+/// Our byte-level BPE against HuggingFace tokenizers 0.23.3 (Scripts/reference/make-tokenizer-fixture.py).
+@Suite struct TokenizerTests {
+    struct Case: Decodable {
+        let text: String
+        let ids: [Int32]
+        let ids_without_special: [Int32]
+        let decoded: String
+    }
+    struct Fixture: Decodable { let cases: [Case] }
+
+    static let fixture = try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: fixturePath("tokenizer-encodings.json"))))
+
+    func expectIdenticalEncodings(_ tokenizer: BPETokenizer, _ what: String) throws {
+        var identical = 0
+        for item in Self.fixture.cases {
+            let ids = tokenizer.encode(item.text)
+            let bare = tokenizer.encode(item.text, addSpecialTokens: false)
+            #expect(ids == item.ids, "\(what): \(item.text.debugDescription.prefix(80))")
+            #expect(bare == item.ids_without_special, "\(what) without special tokens: \(item.text.debugDescription.prefix(80))")
+            #expect(try tokenizer.decode(ids) == item.decoded, "\(what) decode: \(item.text.debugDescription.prefix(80))")
+            if ids == item.ids && bare == item.ids_without_special { identical += 1 }
+        }
+        print("tokenizer (\(what)): \(identical) of \(Self.fixture.cases.count) cases identical")
+    }
+
+    @Test func vocabAndMergesFilesEncodeLikeTokenizers() throws {
+        let folder = try temporaryFolder()
+        for name in ["vocab.json", "merges.txt"] {
+            try FileManager.default.copyItem(atPath: fixturePath("tokenizer/\(name)"), toPath: folder.appendingPathComponent(name).path)
+        }
+        try expectIdenticalEncodings(try BPETokenizer(directory: folder.path), "vocab.json + merges.txt")
+    }
+
+    @Test func tokenizerJSONEncodesLikeTokenizers() throws {
+        let tokenizer = try BPETokenizer(directory: fixturePath("tokenizer"))
+        #expect(tokenizer.vocabularySize == 8000)
+        #expect(tokenizer.maskID == 4 && tokenizer.beginID == 0 && tokenizer.endID == 2 && tokenizer.paddingID == 1)
+        try expectIdenticalEncodings(tokenizer, "tokenizer.json")
+    }
+
+    @Test func savedFilesLoadBackTheSame() throws {
+        let tokenizer = try BPETokenizer(directory: fixturePath("tokenizer"))
+        let folder = try temporaryFolder()
+        try tokenizer.save(to: folder.path)
+        let again = try BPETokenizer(directory: folder.path)
+        #expect(again.tokens == tokenizer.tokens)
+        #expect(again.mergeList.map { [$0.0, $0.1] } == tokenizer.mergeList.map { [$0.0, $0.1] })
+        let original = try String(contentsOfFile: fixturePath("tokenizer/merges.txt"), encoding: .utf8)
+        #expect(try String(contentsOfFile: folder.appendingPathComponent("merges.txt").path, encoding: .utf8) == original)
+    }
+}
