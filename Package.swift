@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -39,7 +40,8 @@ let package = Package(
         // The training loop's state and step (single process here; data-parallel over MPI later).
         .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
-        .target(name: "Corpus", dependencies: ["CZlib", "Kernels"], swiftSettings: commonSettings),
+        .target(name: "Corpus", dependencies: ["CZlib", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: commonSettings),
         // transformers directories (config.json and safetensors) to and from checkpoints.
         .target(name: "Interop", dependencies: ["Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
 

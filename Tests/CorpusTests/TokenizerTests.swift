@@ -53,3 +53,20 @@ import Testing
         #expect(try String(contentsOfFile: folder.appendingPathComponent("merges.txt").path, encoding: .utf8) == original)
     }
 }
+
+@Suite struct TokenizerTrainingTests {
+    /// Trained on the sample corpus's train shards (each document one sequence) with the fixture's
+    /// settings, the vocabulary and the merges equal tokenizers' trainer's, in order.
+    @Test func trainingReproducesTokenizersMerges() throws {
+        var texts: [String] = []
+        try CorpusReader(files: sampleTrainShards).forEachDocument { texts.append($0.text) }
+        let trained = try BPETrainer(vocabularySize: 8000, minimumFrequency: 2).train(wordCounts: BPETrainer.countWords(in: texts))
+        let reference = try BPETokenizer(directory: fixturePath("tokenizer"))
+        #expect(trained.vocabularySize == reference.vocabularySize)
+        let sameTokens = zip(trained.tokens, reference.tokens).filter { $0.0 == $0.1 }.count
+        let sameMerges = zip(trained.mergeList, reference.mergeList).filter { $0.0 == $1.0 && $0.1 == $1.1 }.count
+        print("tokenizer training: \(sameTokens)/\(reference.vocabularySize) tokens and \(sameMerges)/\(reference.mergeList.count) merges identical")
+        #expect(sameTokens == reference.vocabularySize)
+        #expect(trained.mergeList.count == reference.mergeList.count && sameMerges == reference.mergeList.count)
+    }
+}
