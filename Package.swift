@@ -38,7 +38,7 @@ let package = Package(
         // The HDF5 training-state file.
         .target(name: "Checkpointing", dependencies: ["CHDF5", "Tensor", "Optimization"], swiftSettings: commonSettings),
         // The training loop's state and step (single process here; data-parallel over MPI later).
-        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Tensor", "Kernels"], swiftSettings: commonSettings),
+        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Corpus", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
         .target(name: "Corpus", dependencies: ["CZlib", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: commonSettings),
@@ -60,7 +60,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Corpus", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
                     swiftSettings: commonSettings),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),

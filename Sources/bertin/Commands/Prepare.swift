@@ -1,0 +1,49 @@
+import ArgumentParser
+import Corpus
+import Foundation
+
+/// Tokenize once, train many times.
+struct Prepare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tokenize documents, concatenate them and cut fixed rows of 128 or 512 tokens into compact shards.",
+        discussion: """
+            Documents pass a seeded shuffle buffer (BERTIN: 10,000), are tokenized with <s> ... </s>, concatenated \
+            and cut into rows of exactly --sequence-length tokens: no padding, rows cross document boundaries. \
+            A seeded --eval-fraction of the documents forms the eval split. Writes index.json and uint16 shards \
+            (int32 when the vocabulary exceeds 65,536) into --output, which must not exist yet.
+            """)
+
+    @Option(help: "Folder with tokenizer.json, or vocab.json + merges.txt.")
+    var tokenizer: String
+
+    @Option(name: .customLong("sequence-length"), help: "Tokens per row (BERTIN: 128, then 512).")
+    var sequenceLength: Int = 128
+
+    @Option(name: .customLong("eval-fraction"), help: "Fraction of documents held out for evaluation.")
+    var evalFraction: Double = 0.01
+
+    @Option(name: .customLong("shuffle-buffer"), help: "Documents in the shuffle buffer.")
+    var shuffleBuffer: Int = 10_000
+
+    @Option(help: "Seed of the shuffle and the hold-out.")
+    var seed: UInt64 = 2021
+
+    @Option(help: "Folder to create.")
+    var output: String
+
+    @Argument(help: "Corpus files (mC4 JSON lines, gzip or plain).")
+    var files: [String]
+
+    func run() throws {
+        var preparation = RowPreparation(tokenizer: try BPETokenizer(directory: tokenizer), sequenceLength: sequenceLength)
+        preparation.evalFraction = evalFraction
+        preparation.shuffleBuffer = shuffleBuffer
+        preparation.seed = seed
+        let report = try preparation.run(files: files, outputDirectory: output)
+        FileHandle.standardError.write(Data("\(report.corpus)\n".utf8))
+        for (name, split) in report.index.splits.sorted(by: { $0.key < $1.key }) {
+            print("{\"split\": \"\(name)\", \"documents\": \(split.documents), \"tokens\": \(split.tokens), \"rows\": \(split.rows), \"sequence_length\": \(sequenceLength)}")
+        }
+        print("{\"seconds\": \(report.seconds)}")
+    }
+}
