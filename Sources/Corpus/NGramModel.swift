@@ -9,8 +9,10 @@ import Foundation
 /// ids, not by their words.
 public final class NGramModel {
     public let order: Int
-    /// Words by their UTF-8 bytes: Swift's String equality is canonical ("e\u{301}" == "é"), kenlm's is bytewise.
-    let vocabulary: [[UInt8]: UInt32]
+    /// Word ids by a 64-bit hash of the word's UTF-8 bytes, as kenlm's probing vocabulary keeps them:
+    /// bytewise (Swift's String equality is canonical, "e\u{301}" == "é"; kenlm's is not) and no
+    /// allocation per scored word.
+    let vocabulary: [UInt64: UInt32]
     /// `unigrams[id]`; id 0 is `<unk>`.
     private var unigrams: [Entry]
     /// `tables[n - 2]` holds the n-grams of order n ≥ 2.
@@ -29,7 +31,7 @@ public final class NGramModel {
         func fail(_ reason: String) -> CorpusError { .invalidInput(path: path, reason: "line \(reader.lineNumber): \(reason)") }
         var declared: [Int] = []
         var section = 0  // 0: header, n: inside "\n-grams:", -1: after "\end\"
-        var vocabulary: [[UInt8]: UInt32] = [Array("<unk>".utf8): 0]
+        var vocabulary: [UInt64: UInt32] = [wordHash("<unk>".utf8): 0]
         var unigrams = [Entry(probability: -100, backoff: 0)]
         var tables: [[UInt64: Entry]] = []
         var sawUnknown = false
@@ -69,13 +71,13 @@ public final class NGramModel {
                     unigrams[0] = Entry(probability: probability, backoff: backoff)
                     sawUnknown = true
                 } else {
-                    vocabulary[word] = UInt32(unigrams.count)
+                    vocabulary[wordHash(word)] = UInt32(unigrams.count)
                     unigrams.append(Entry(probability: probability, backoff: backoff))
                 }
             } else {
                 var ids: [UInt32] = []
                 for word in fields[1...section] {
-                    guard let id = vocabulary[word] else { throw fail("word \"\(String(decoding: word, as: UTF8.self))\" has no unigram") }
+                    guard let id = vocabulary[wordHash(word)] else { throw fail("word \"\(String(decoding: word, as: UTF8.self))\" has no unigram") }
                     ids.append(id)
                 }
                 tables[section - 2][Self.hash(ids[...])] = Entry(probability: probability, backoff: backoff)
@@ -88,7 +90,7 @@ public final class NGramModel {
         for (index, table) in tables.enumerated() where table.count != declared[index + 1] {
             throw CorpusError.invalidInput(path: path, reason: "declares \(declared[index + 1]) \(index + 2)-grams, lists \(table.count)")
         }
-        guard let begin = vocabulary[Array("<s>".utf8)], let end = vocabulary[Array("</s>".utf8)] else {
+        guard let begin = vocabulary[wordHash("<s>".utf8)], let end = vocabulary[wordHash("</s>".utf8)] else {
             throw CorpusError.invalidInput(path: path, reason: "the vocabulary lacks <s> or </s>")
         }
         order = declared.count
@@ -109,14 +111,14 @@ public final class NGramModel {
 
     /// Scores of each word and of `</s>` (kenlm `full_scores(sentence, bos: true, eos: true)`).
     public func fullScores(_ sentence: String, beginOfSentence: Bool = true, endOfSentence: Bool = true) -> [WordScore] {
-        var history: [UInt32] = beginOfSentence ? [beginID] : []
+        var ids: [UInt32] = beginOfSentence ? [beginID] : []
+        forEachKenlmWordHash(sentence) { ids.append(vocabulary[$0] ?? 0) }
+        if endOfSentence { ids.append(endID) }
+        let first = beginOfSentence ? 1 : 0
         var scores: [WordScore] = []
-        var words = kenlmWords(sentence).map { vocabulary[$0] ?? 0 }
-        if endOfSentence { words.append(endID) }
-        for word in words {
-            scores.append(score(word, after: history))
-            history.append(word)
-            if history.count >= order { history.removeFirst(history.count - order + 1) }
+        scores.reserveCapacity(ids.count - first)
+        for position in first..<ids.count {
+            scores.append(score(in: ids, at: position))
         }
         return scores
     }
@@ -126,23 +128,20 @@ public final class NGramModel {
         fullScores(sentence, beginOfSentence: beginOfSentence, endOfSentence: endOfSentence).reduce(0) { $0 + Double($1.probability) }
     }
 
-    /// The longest listed n-gram ending in `word` gives the probability; the backoffs of the longer
-    /// contexts that did not extend to `word` are added.
-    private func score(_ word: UInt32, after history: [UInt32]) -> WordScore {
+    /// The longest listed n-gram ending at `ids[position]` gives the probability; the backoffs of
+    /// the longer contexts (at most order − 1 words) that did not extend to the word are added.
+    private func score(in ids: [UInt32], at position: Int) -> WordScore {
+        let word = ids[position]
+        let contextLength = min(position, order - 1)
         var probability = unigrams[Int(word)].probability
         var matched = 1
-        let longest = min(order, history.count + 1)
-        var gram = [word]
-        while matched < longest {
-            gram.insert(history[history.count - matched], at: 0)
-            guard let entry = tables[matched - 1][Self.hash(gram[...])] else { break }
+        while matched <= contextLength, let entry = tables[matched - 1][Self.hash(ids[(position - matched)...position])] {
             probability = entry.probability
             matched += 1
         }
-        // Contexts of the history longer than the matched n-gram's context, each at most order - 1 words.
-        if matched < longest {
-            for length in matched..<longest {
-                let context = history[(history.count - length)...]
+        if matched <= contextLength {
+            for length in matched...contextLength {
+                let context = ids[(position - length)..<position]
                 probability += length == 1 ? unigrams[Int(context.first!)].backoff : (tables[length - 2][Self.hash(context)]?.backoff ?? 0)
             }
         }
@@ -162,7 +161,34 @@ public final class NGramModel {
     }
 }
 
-/// Words as kenlm's Python `score` sees them: the UTF-8 bytes split on ASCII whitespace.
-func kenlmWords(_ sentence: String) -> [[UInt8]] {
-    sentence.utf8.split(whereSeparator: { $0 == 0x20 || (0x09...0x0D).contains($0) }).map { Array($0) }
+/// FNV-1a over a word's bytes, finished with a splitmix64 step.
+@inline(__always)
+func wordHash<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
+    var state: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in bytes { state = (state ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    state = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    return state ^ (state >> 31)
+}
+
+/// Calls `body` with the hash of each word as kenlm's Python `score` splits them: the UTF-8 bytes
+/// split on ASCII whitespace.
+func forEachKenlmWordHash(_ sentence: String, _ body: (UInt64) -> Void) {
+    var state: UInt64 = 0xCBF2_9CE4_8422_2325
+    var inWord = false
+    func finish() {
+        var hash = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        hash ^= hash >> 31
+        body(hash)
+        state = 0xCBF2_9CE4_8422_2325
+        inWord = false
+    }
+    for byte in sentence.utf8 {
+        if byte == 0x20 || (0x09...0x0D).contains(byte) {
+            if inWord { finish() }
+        } else {
+            state = (state ^ UInt64(byte)) &* 0x100_0000_01B3
+            inWord = true
+        }
+    }
+    if inWord { finish() }
 }

@@ -99,12 +99,17 @@ public struct SamplingRun {
 
     /// BERTIN perplexities of `texts`, computed on all cores.
     public func scoreInParallel(_ texts: [String]) -> [Double] {
-        var results = [Double](repeating: 0, count: texts.count)
+        scoreDocumentsInParallel(texts).map(\.perplexity)
+    }
+
+    /// Each text's score, word count and perplexity, computed on all cores.
+    public func scoreDocumentsInParallel(_ texts: [String]) -> [DocumentPerplexity] {
+        var results = [DocumentPerplexity?](repeating: nil, count: texts.count)
         results.withUnsafeMutableBufferPointer { output in
             DispatchQueue.concurrentPerform(iterations: texts.count) { index in
-                output[index] = DocumentPerplexity(text: texts[index], model: model).perplexity
+                output[index] = DocumentPerplexity(text: texts[index], model: model)
             }
         }
-        return results
+        return results.map { $0! }
     }
 }

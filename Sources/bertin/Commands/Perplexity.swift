@@ -19,10 +19,8 @@ struct Perplexity: ParsableCommand {
         let sampling = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: 0)
         var pending: [Document] = []
         func flush() {
-            let perplexities = sampling.scoreInParallel(pending.map(\.text))
-            for (document, perplexity) in zip(pending, perplexities) {
-                let scored = DocumentPerplexity(text: document.text, model: languageModel)
-                print("{\"perplexity\": \(perplexity), \"log10_score\": \(scored.logScore), \"words\": \(scored.words)}")
+            for scored in sampling.scoreDocumentsInParallel(pending.map(\.text)) {
+                print("{\"perplexity\": \(scored.perplexity), \"log10_score\": \(scored.logScore), \"words\": \(scored.words)}")
             }
             pending.removeAll()
         }
