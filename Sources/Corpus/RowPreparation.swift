@@ -25,7 +25,9 @@ public struct RowPreparation {
         public var seconds = 0.0
     }
 
-    public func run(files: [String], outputDirectory: String) throws -> Report {
+    /// Prepares `files`; with `evalFiles` (a held-out shard, like mC4's validation files) those form
+    /// the eval split instead of a fraction of `files`.
+    public func run(files: [String], evalFiles: [String] = [], outputDirectory: String) throws -> Report {
         guard sequenceLength > 1 else { throw CorpusError.invalidInput(path: outputDirectory, reason: "the sequence length must exceed 1") }
         guard (0..<1).contains(evalFraction) else { throw CorpusError.invalidInput(path: outputDirectory, reason: "the eval fraction must lie in [0, 1)") }
         let started = Date()
@@ -52,10 +54,13 @@ public struct RowPreparation {
                 pending.append(item)
                 if pending.count == 2048 { try tokenizePending() }
             }
-            var reader = CorpusReader(files: files)
+            var reader = CorpusReader(files: files + evalFiles)
             reader.warn = warn
+            let evalPaths = Set(evalFiles)
             let corpus = try reader.forEachDocument { document in
-                let split = holdOut.uniform(at: ordinal) < evalFraction ? "eval" : "train"
+                let split: String
+                if evalFiles.isEmpty { split = holdOut.uniform(at: ordinal) < evalFraction ? "eval" : "train" }
+                else { split = evalPaths.contains(document.file) ? "eval" : "train" }
                 ordinal += 1
                 if buffer.count < shuffleBuffer {
                     buffer.append((document.text, split))

@@ -52,6 +52,14 @@ private func prepare(length: Int, evalFraction: Double, buffer: Int, seed: UInt6
         #expect(throws: CorpusError.self) { _ = try prepare(length: 1, evalFraction: 0, buffer: 1) }
     }
 
+    @Test func heldOutShardFormsTheEvalSplit() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-rows-\(UUID().uuidString)").path
+        let validation = root.appendingPathComponent("Recipes/sample-corpus/c4-es-validation.tfrecord-00000-of-00001.json.gz").path
+        let report = try RowPreparation(tokenizer: tokenizer, sequenceLength: 512).run(files: trainShards, evalFiles: [validation], outputDirectory: output)
+        #expect(report.index.splits["eval"]!.documents == 39 && report.index.splits["train"]!.documents == 360)
+        #expect(throws: CorpusError.self) { _ = try RowPreparation(tokenizer: tokenizer, sequenceLength: 512).run(files: trainShards, outputDirectory: output) }
+    }
+
     @Test func loaderSlicesDevicesVisitsEveryRowAndResumes() throws {
         let rows = try TokenRows(directory: try prepare(length: 128, evalFraction: 0, buffer: 10), split: "train")
         #expect(throws: CorpusError.self) { _ = try BatchLoader(rows: rows, globalBatchSize: 12, devices: 8, seed: 1) }

@@ -22,6 +22,9 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("eval-fraction"), help: "Fraction of documents held out for evaluation.")
     var evalFraction: Double = 0.01
 
+    @Option(name: .customLong("eval-file"), help: "A held-out corpus file for the eval split (repeatable); replaces --eval-fraction.")
+    var evalFiles: [String] = []
+
     @Option(name: .customLong("shuffle-buffer"), help: "Documents in the shuffle buffer.")
     var shuffleBuffer: Int = 10_000
 
@@ -39,7 +42,7 @@ struct Prepare: ParsableCommand {
         preparation.evalFraction = evalFraction
         preparation.shuffleBuffer = shuffleBuffer
         preparation.seed = seed
-        let report = try preparation.run(files: files, outputDirectory: output)
+        let report = try preparation.run(files: files, evalFiles: evalFiles, outputDirectory: output)
         FileHandle.standardError.write(Data("\(report.corpus)\n".utf8))
         for (name, split) in report.index.splits.sorted(by: { $0.key < $1.key }) {
             print("{\"split\": \"\(name)\", \"documents\": \(split.documents), \"tokens\": \(split.tokens), \"rows\": \(split.rows), \"sequence_length\": \(sequenceLength)}")
