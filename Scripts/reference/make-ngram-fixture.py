@@ -112,6 +112,38 @@ def document_entry(text):
     return {"text": text, "lines": lines, "log_score": log_score, "words": length, "perplexity": 10 ** (-log_score / length)}
 
 
-fixture = {"order": model.order, "documents": [document_entry(t) for t in validation] + [document_entry(t) for t in hard]}
+# CCNet's text_normalizer.normalize with its defaults, transcribed from cc_net/text_normalizer.py
+# (facebookresearch/cc_net; not on PyPI, so not pinned): the reference for our --ccnet-normalize.
+import re, unicodedata
+UNICODE_PUNCT = {"，": ",", "。": ".", "、": ",", "„": '"', "”": '"', "“": '"', "«": '"', "»": '"', "１": '"', "」": '"',
+                 "「": '"', "《": '"', "》": '"', "´": "'", "∶": ":", "：": ":", "？": "?", "！": "!", "（": "(", "）": ")",
+                 "；": ";", "–": "-", "—": " - ", "．": ". ", "～": "~", "’": "'", "…": "...", "━": "-", "〈": "<", "〉": ">",
+                 "【": "[", "】": "]", "％": "%", "►": "-"}
+NON_PRINTING = re.compile(f"[{''.join(map(chr, list(range(0, 32)) + list(range(127, 160))))}]")
+
+
+def ccnet_normalize(line):
+    line = line.strip()
+    if not line:
+        return line
+    line = line.lower()
+    line = "".join(c for c in unicodedata.normalize("NFD", line) if unicodedata.category(c) != "Mn")
+    line = re.sub(r"\d", "0", line)
+    line = "".join(UNICODE_PUNCT.get(c, c) for c in line)
+    return NON_PRINTING.sub("", line)
+
+
+normalization_cases = hard + ["  Árbol ÑANDÚ  ", "１２３ y ٣٤ dígitos", "«comillas» —raya— … ％", "Ελληνικά ΣΟΦΟΣ", "İstanbul ǅ ß", "tab\there\x07bell\x85nel"]
+normalized = [{"text": t, "normalized": ccnet_normalize(t)} for t in normalization_cases]
+normalized_documents = []
+for text in validation[:4]:
+    score, length = 0.0, 0
+    for line in text.split("\n"):
+        line = ccnet_normalize(line)
+        score += model.score(line)
+        length += len(line.split()) + 1
+    normalized_documents.append({"text": text, "log_score": score, "words": length, "perplexity": 10 ** (-score / length)})
+
+fixture = {"order": model.order, "normalization": normalized, "normalized_documents": normalized_documents, "documents": [document_entry(t) for t in validation] + [document_entry(t) for t in hard]}
 (fixtures / "ngram-scores.json").write_text(json.dumps(fixture, ensure_ascii=False))
 print(f"{arpa.name}: {arpa.stat().st_size} bytes, {[len(t) for t in logprob]} n-grams; perplexity of doc 0: {fixture['documents'][0]['perplexity']:.1f}")

@@ -9,10 +9,11 @@ public struct DocumentPerplexity: Equatable, Sendable {
     public let words: Int
     public var perplexity: Double { Foundation.pow(10, -logScore / Double(words)) }
 
-    public init(text: String, model: NGramModel) {
+    /// `normalize: true` first applies CCNet's line normalisation (`ccnetNormalize`) to every line.
+    public init(text: String, model: NGramModel, normalize: Bool = false) {
         var logScore = 0.0, words = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = String(line)
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = normalize ? ccnetNormalize(String(raw)) : String(raw)
             logScore += model.score(line)
             words += pythonWordCount(line) + 1
         }

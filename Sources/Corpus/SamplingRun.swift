@@ -54,6 +54,8 @@ public struct SamplingRun {
     public let model: NGramModel
     public let sampler: PerplexitySampler
     public let seed: UInt64
+    /// Score CCNet-normalised lines instead of raw ones.
+    public var normalize = false
     public var batchSize = 1024
     public var warn: (String) -> Void = { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) }
 
@@ -107,7 +109,7 @@ public struct SamplingRun {
         var results = [DocumentPerplexity?](repeating: nil, count: texts.count)
         results.withUnsafeMutableBufferPointer { output in
             DispatchQueue.concurrentPerform(iterations: texts.count) { index in
-                output[index] = DocumentPerplexity(text: texts[index], model: model)
+                output[index] = DocumentPerplexity(text: texts[index], model: model, normalize: normalize)
             }
         }
         return results.map { $0! }

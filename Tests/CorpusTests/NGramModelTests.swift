@@ -16,9 +16,20 @@ import Testing
         let words: Int
         let perplexity: Double
     }
+    struct Normalized: Decodable {
+        let text: String
+        let normalized: String
+    }
+    struct NormalizedDocument: Decodable {
+        let text: String
+        let log_score: Double
+        let words: Int
+    }
     struct Fixture: Decodable {
         let order: Int
         let documents: [DocumentCase]
+        let normalization: [Normalized]
+        let normalized_documents: [NormalizedDocument]
     }
 
     static let model = try! NGramModel(arpaPath: fixturePath("sample-3gram.arpa.gz"))
@@ -54,6 +65,17 @@ import Testing
             #expect(ours.words == document.words, "word count of \(document.text.prefix(40))")
             #expect(abs(ours.logScore - document.log_score) <= 1e-5 * max(1, abs(document.log_score)))
             #expect(abs(ours.perplexity - document.perplexity) <= 1e-5 * document.perplexity)
+        }
+    }
+
+    @Test func ccnetNormalizationMatchesItsPythonSource() {
+        for item in Self.fixture.normalization {
+            #expect(Array(ccnetNormalize(item.text).unicodeScalars) == Array(item.normalized.unicodeScalars), "\(item.text.debugDescription)")
+        }
+        for document in Self.fixture.normalized_documents {
+            let ours = DocumentPerplexity(text: document.text, model: Self.model, normalize: true)
+            #expect(ours.words == document.words)
+            #expect(abs(ours.logScore - document.log_score) <= 1e-5 * abs(document.log_score))
         }
     }
 

@@ -11,12 +11,16 @@ struct Perplexity: ParsableCommand {
     @Option(help: "ARPA language model (plain or .gz).")
     var model: String
 
+    @Flag(name: .customLong("ccnet-normalize"), help: "Score CCNet-normalised lines (lowercase, accents and control characters stripped, digits to 0, punctuation mapped; no sentencepiece) instead of raw ones.")
+    var ccnetNormalize = false
+
     @Argument(help: "Corpus files (default: standard input).")
     var files: [String] = []
 
     func run() throws {
         let languageModel = try NGramModel(arpaPath: model)
-        let sampling = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: 0)
+        var sampling = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: 0)
+        sampling.normalize = ccnetNormalize
         var pending: [Document] = []
         func flush() {
             for scored in sampling.scoreDocumentsInParallel(pending.map(\.text)) {

@@ -28,6 +28,9 @@ struct Sample: ParsableCommand {
     @Option(name: .customLong("estimate-boundaries"), help: "Estimate the boundaries from the first N documents instead.")
     var estimateBoundaries: Int?
 
+    @Flag(name: .customLong("ccnet-normalize"), help: "Score CCNet-normalised lines (lowercase, accents and control characters stripped, digits to 0, punctuation mapped; no sentencepiece) instead of raw ones.")
+    var ccnetNormalize = false
+
     @Option(help: "Seed of the keep decisions.")
     var seed: UInt64 = 2021
 
@@ -63,12 +66,15 @@ struct Sample: ParsableCommand {
                     if texts.count == count { throw StopReading() }
                 }
             } catch is StopReading {}
-            let probe = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: seed)
+            var probe = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: seed)
+            probe.normalize = ccnetNormalize
             chosen = try quartileBoundaries(of: probe.scoreInParallel(texts))
             FileHandle.standardError.write(Data("boundaries from \(texts.count) documents: \(chosen)\n".utf8))
         }
         let sampler = try PerplexitySampler(method: SamplingMethod(rawValue: method)!, boundaries: chosen, factor: factor)
-        let report = try SamplingRun(model: languageModel, sampler: sampler, seed: seed).run(files: files, outputDirectory: output)
+        var sampling = SamplingRun(model: languageModel, sampler: sampler, seed: seed)
+        sampling.normalize = ccnetNormalize
+        let report = try sampling.run(files: files, outputDirectory: output)
         if let plot {
             try report.svg(boundaries: chosen).write(toFile: plot, atomically: true, encoding: .utf8)
         }
