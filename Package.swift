@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -37,8 +38,10 @@ let package = Package(
         .target(name: "Optimization", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
         // The HDF5 training-state file.
         .target(name: "Checkpointing", dependencies: ["CHDF5", "Tensor", "Optimization"], swiftSettings: commonSettings),
+        // MPI: the job, and gradient buckets reduced as backward produces them.
+        .target(name: "Distributed", dependencies: ["CMPI", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // The training loop's state and step (single process here; data-parallel over MPI later).
-        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Corpus", "Tensor", "Kernels"], swiftSettings: commonSettings),
+        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Corpus", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
         // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
         .target(name: "Corpus", dependencies: ["CZlib", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: commonSettings),
@@ -48,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),

@@ -39,7 +39,7 @@ public struct RowPreparation {
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         do {
             let dtype = tokenizer.vocabularySize <= 65_536 ? "uint16" : "int32"
-            var writers = ["train": RowWriter(folder: temporary, split: "train", length: sequenceLength, dtype: dtype, rowsPerShard: rowsPerShard),
+            let writers = ["train": RowWriter(folder: temporary, split: "train", length: sequenceLength, dtype: dtype, rowsPerShard: rowsPerShard),
                            "eval": RowWriter(folder: temporary, split: "eval", length: sequenceLength, dtype: dtype, rowsPerShard: rowsPerShard)]
             let holdOut = RandomKey(seed: seed, stream: 0xE7A1), shuffle = RandomKey(seed: seed, stream: 0x5F1E)
             var buffer: [(text: String, split: String)] = []
@@ -139,7 +139,7 @@ final class RowWriter {
         if handle == nil || shards[shards.count - 1].rows == rowsPerShard {
             try handle?.close()
             let name = String(format: "%@-%05d.%@", split, shards.count, dtype == "uint16" ? "u16" : "i32")
-            FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: nil)
+            _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: nil)
             handle = try FileHandle(forWritingTo: folder.appendingPathComponent(name))
             shards.append(TokenRowsIndex.Shard(file: name, rows: 0))
         }

@@ -80,9 +80,10 @@ public final class AdamW {
     }
 
     /// One update from the gradients in `store.gradients` (which are clipped in place when clipping
-    /// is on). A NaN or infinite gradient throws before anything changes.
+    /// is on). A NaN or infinite gradient throws before anything changes. `learningRate` overrides
+    /// `schedule(stepCount)` (a trainer whose phases own their schedules passes it).
     @discardableResult
-    public func step(_ store: ParameterStore) throws -> StepReport {
+    public func step(_ store: ParameterStore, learningRate: Float? = nil) throws -> StepReport {
         guard store.entries == layout else {
             throw OptimizationError.invalidConfiguration("the parameter store's layout is not the one this optimizer was made for")
         }
@@ -92,7 +93,7 @@ public final class AdamW {
             let scale = Float(Double(limit) / norm)
             Kernels.scale(store.gradients.baseAddress!, count: store.gradients.count, by: scale)
         }
-        let rate = configuration.schedule(stepCount)
+        let rate = learningRate ?? configuration.schedule(stepCount)
         stepCount += 1
         adamWUpdate(
             parameters: store.values.baseAddress!, firstMoment: firstMoment.values.baseAddress!,

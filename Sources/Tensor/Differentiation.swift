@@ -6,6 +6,8 @@ public final class Parameters {
     public let store: ParameterStore
     private let tape: Tape?
     private var handedOut: [String: Tensor] = [:]
+    /// Leaf id on the tape → index of the parameter in `store.entries`.
+    var entryOfLeaf: [Int: Int] = [:]
 
     init(store: ParameterStore, tape: Tape?) {
         self.store = store
@@ -18,6 +20,7 @@ public final class Parameters {
             if let existing = handedOut[name] { return existing }
             let value = try store.value(name)
             let tensor = try tape.map { try $0.parameter(value, accumulatingInto: try store.gradient(name)) } ?? value
+            if let id = tensor.node?.id { entryOfLeaf[id] = try store.index(of: name) }
             handedOut[name] = tensor
             return tensor
         }
@@ -26,11 +29,20 @@ public final class Parameters {
 
 extension ParameterStore {
     /// Evaluates `body` and adds d(result)/d(parameter) into `gradients` (it accumulates: call
-    /// `zeroGradients()` between optimizer steps). Returns the scalar result.
+    /// `zeroGradients()` between optimizer steps). Returns the scalar result. `gradientReady` is
+    /// told the index (in `entries`) of each parameter as soon as backward has finished its gradient
+    /// (data-parallel training starts communicating then); parameters the result does not depend on
+    /// are never reported.
     @discardableResult
-    public func valueWithGradient(_ body: (Parameters) throws -> Tensor) throws -> Float {
+    public func valueWithGradient(gradientReady: ((Int) -> Void)? = nil, _ body: (Parameters) throws -> Tensor) throws -> Float {
         let tape = Tape()
-        let result = try body(Parameters(store: self, tape: tape))
+        let parameters = Parameters(store: self, tape: tape)
+        if let gradientReady {
+            tape.sinkCompleted = { [unowned parameters] id in
+                if let entry = parameters.entryOfLeaf[id] { gradientReady(entry) }
+            }
+        }
+        let result = try body(parameters)
         guard result.scalarCount == 1 else {
             throw TensorError.invalidArgument(operation: "valueWithGradient", reason: "the function returned shape \(describe(result.shape)), not a scalar")
         }

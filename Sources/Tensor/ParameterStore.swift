@@ -71,6 +71,14 @@ public final class ParameterStore {
         return entries[position]
     }
 
+    /// The position of `name` in `entries`.
+    public func index(of name: String) throws -> Int {
+        guard let position = index[name] else {
+            throw TensorError.invalidArgument(operation: "ParameterStore", reason: "no parameter named \(name)")
+        }
+        return position
+    }
+
     /// The parameter as a tensor viewing the flat buffer (no copy; a constant for differentiation).
     public func value(_ name: String) throws -> Tensor {
         view(of: try entry(named: name), in: values)

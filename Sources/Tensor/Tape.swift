@@ -39,6 +39,9 @@ public final class Tape {
     private var keptGradients: [Int: Tensor] = [:]
     /// While false, operations record nothing (evaluation without gradients).
     public private(set) var isRecording = true
+    /// Told the id of each parameter leaf as backward adds its gradient into its sink: every
+    /// consumer has a later id, so at that moment the parameter's gradient for this pass is complete.
+    var sinkCompleted: ((Int) -> Void)?
 
     public init() {}
 
@@ -113,6 +116,7 @@ public final class Tape {
                     keptGradients[id] = try keptGradients[id].map { try $0.addingGradient(gradient) } ?? gradient
                 case .sink(let sink):
                     addInPlace(gradient.pointer, count: gradient.scalarCount, into: sink.pointer)
+                    sinkCompleted?(id)
                 }
             }
         }

@@ -1,63 +1,109 @@
 import Checkpointing
+import Distributed
 import Foundation
 import Kernels
 import Models
 import Optimization
 import Tensor
 
-/// Single-process masked-LM training state: the model's parameters, the optimizer and the run's
-/// seed. One `step` = forward and backward over the micro-batches of one update, then AdamW.
-/// Dropout keys come from (seed, step, device, site), so a run resumed from a checkpoint draws
-/// exactly the masks the uninterrupted run would have drawn.
+/// Masked-LM training state on one MPI rank: the model's parameters, the optimizer and the run's
+/// seed, for the devices this rank owns. One `step` reproduces pmap (REFERENCE.md §3): each device
+/// computes the mean loss over its own labelled tokens with its own dropout key (seed, step, global
+/// device index); gradients are averaged over all devices of the job (the mean of per-device means,
+/// over micro-batches too); every rank applies the same update. Resuming from a checkpoint draws the
+/// same masks as never stopping.
 public final class MaskedLMTrainer {
     public let model: RobertaForMaskedLM
     public let parameters: ParameterStore
     public let optimizer: AdamW
-    public let seed: UInt64
-    /// Updates done so far.
-    public var step: Int { optimizer.stepCount }
+    public private(set) var seed: UInt64
+    public let layout: DeviceLayout
+    let reducer: GradientReducer?
+    /// Updates done so far (across phases: the training step).
+    public var step: Int
 
-    /// A fresh run: parameters initialised from `seed`.
-    public init(model: RobertaForMaskedLM, optimizer configuration: AdamWConfiguration, seed: UInt64) throws {
+    /// A fresh run: parameters initialised from `seed`. With a `runtime`, gradients are averaged over MPI.
+    public init(model: RobertaForMaskedLM, optimizer configuration: AdamWConfiguration, seed: UInt64,
+                layout: DeviceLayout = .single, runtime: MPIRuntime? = nil) throws {
         self.model = model
-        parameters = try model.makeParameterStore()
-        try model.initialize(parameters, seed: seed)
-        optimizer = try AdamW(configuration: configuration, parameters: parameters)
+        let store = try model.makeParameterStore()
+        try model.initialize(store, seed: seed)
+        parameters = store
+        optimizer = try AdamW(configuration: configuration, parameters: store)
         self.seed = seed
+        self.layout = layout
+        reducer = runtime.map { GradientReducer(store: store, runtime: $0) }
+        step = 0
     }
 
-    /// A run continued from `checkpoint`: parameters, moments, update count and seed as saved.
-    public init(resumingFrom checkpoint: String, model: RobertaForMaskedLM, optimizer configuration: AdamWConfiguration) throws {
-        self.model = model
-        parameters = try model.makeParameterStore()
-        optimizer = try AdamW(configuration: configuration, parameters: parameters)
+    /// A run continued from `checkpoint`: parameters, moments, step and seed as saved.
+    public convenience init(resumingFrom checkpoint: String, model: RobertaForMaskedLM, optimizer configuration: AdamWConfiguration,
+                            layout: DeviceLayout = .single, runtime: MPIRuntime? = nil) throws {
+        try self.init(model: model, optimizer: configuration, seed: 0, layout: layout, runtime: runtime)
+        try load(checkpoint)
+    }
+
+    /// Reads parameters, optimizer state, step and seed from `checkpoint`; returns its progress.
+    @discardableResult
+    public func load(_ checkpoint: String) throws -> TrainingProgress {
         let contents = try Checkpoint.read(from: checkpoint, into: parameters, optimizer: optimizer)
+        step = contents.progress.step
         seed = contents.progress.seed
-        guard contents.progress.step == optimizer.stepCount else {
-            throw CheckpointError.file(path: checkpoint, reason: "progress step \(contents.progress.step) disagrees with the optimizer count \(optimizer.stepCount)")
-        }
+        return contents.progress
     }
 
     public struct StepResult: Equatable, Sendable {
+        /// Mean over devices of each device's mean token loss (pmean of the loss).
         public let loss: Float
+        /// Correct predictions over labelled tokens, whole job.
+        public let accuracy: Double
+        public let labelledTokens: Int
         public let learningRate: Float
         public let gradientNorm: Double
     }
 
-    /// One update from `microBatches` (their gradients averaged). A non-finite loss throws before
-    /// the parameters change.
+    /// One update. `deviceBatches[d][m]` is micro-batch m of this rank's d-th device. A non-finite
+    /// loss on any device throws on every rank before the parameters change.
     @discardableResult
-    public func step(_ microBatches: [MaskedLMBatch], device: Int = 0) throws -> StepResult {
-        let key = RandomKey(seed: seed, step: step, device: device)
-        let loss = try parameters.accumulateGradients(microBatches: microBatches.count) { index, p in
-            try model.maskedLM(p, batch: microBatches[index], mode: .training(dropoutKey: key.with(stream: index * model.dropoutSiteCount))).loss
+    public func step(_ deviceBatches: [[MaskedLMBatch]], learningRate: Float? = nil) throws -> StepResult {
+        guard deviceBatches.count == layout.devicesPerRank, let micro = deviceBatches.first?.count, micro > 0,
+              deviceBatches.allSatisfy({ $0.count == micro }) else {
+            throw TrainingError.invalidLayout("expected \(layout.devicesPerRank) devices with the same number of micro-batches each")
         }
+        parameters.zeroGradients()
+        reducer?.reset()
+        var lossSum = 0.0, correct = 0, labelled = 0
+        for (local, batches) in deviceBatches.enumerated() {
+            let key = RandomKey(seed: seed, step: step, device: layout.localDevices.lowerBound + local)
+            for (index, batch) in batches.enumerated() {
+                // Only the rank's last backward completes the gradients: it alone starts communication.
+                let isLast = local == deviceBatches.count - 1 && index == micro - 1
+                var output: MaskedLMOutput?
+                let loss = try parameters.valueWithGradient(gradientReady: isLast ? reducer.map { reducer in { reducer.parameterReady($0) } } : nil) { p in
+                    output = try model.maskedLM(p, batch: batch, mode: .training(dropoutKey: key.with(stream: index * model.dropoutSiteCount)))
+                    return output!.loss
+                }
+                lossSum += Double(loss) / Double(micro)
+                correct += output!.correctCount
+                labelled += output!.labelledCount
+            }
+        }
+        let divisor = layout.devices * micro
+        if let reducer {
+            reducer.finish(divisor: divisor)
+        } else if divisor > 1 {
+            Kernels.scale(parameters.gradients.baseAddress!, count: parameters.gradients.count, by: 1 / Float(divisor))
+        }
+        let totals = reducer?.runtime.sum([lossSum, Double(correct), Double(labelled)]) ?? [lossSum, Double(correct), Double(labelled)]
+        let loss = Float(totals[0] / Double(layout.devices))
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step, loss: loss) }
-        let report = try optimizer.step(parameters)
-        return StepResult(loss: loss, learningRate: report.learningRate, gradientNorm: report.gradientNorm)
+        let report = try optimizer.step(parameters, learningRate: learningRate)
+        step += 1
+        return StepResult(loss: loss, accuracy: totals[1] / max(totals[2], 1), labelledTokens: Int(totals[2]),
+                          learningRate: report.learningRate, gradientNorm: report.gradientNorm)
     }
 
-    /// Saves the whole state atomically (see `Checkpoint.write`).
+    /// Saves the whole state atomically (see `Checkpoint.write`). Call on one rank only.
     public func save(to path: String, recipe: String, dataPosition: [String: Int64] = [:]) throws {
         let config = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
         try Checkpoint.write(to: path, parameters: parameters, optimizer: optimizer,
@@ -68,10 +114,14 @@ public final class MaskedLMTrainer {
 
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(step: Int, loss: Float)
+    case invalidLayout(String)
+    case invalidRecipe(String)
 
     public var description: String {
         switch self {
-        case .nonFiniteLoss(let step, let loss): return "step \(step): the loss is \(loss); stopping before the update (lower the learning rate or check the data)"
+        case .nonFiniteLoss(let step, let loss): return "step \(step): the loss is \(loss); stopped before the update, the last checkpoint is intact (lower the learning rate or check the data)"
+        case .invalidLayout(let reason): return "invalid device layout: \(reason)"
+        case .invalidRecipe(let reason): return "invalid recipe: \(reason)"
         }
     }
 }

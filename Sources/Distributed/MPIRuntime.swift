@@ -1,0 +1,69 @@
+import CMPI
+import Foundation
+
+/// The MPI job this process belongs to. Works under `mpirun` and as a plain process (an MPI
+/// singleton: one rank). Only the thread that created it makes MPI calls.
+public final class MPIRuntime: @unchecked Sendable {
+    public let rank: Int
+    public let size: Int
+
+    /// Initialises MPI once per process.
+    public static let shared = MPIRuntime()
+
+    private init() {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 { MPI_Init(nil, nil) }
+        var rank: Int32 = 0, size: Int32 = 1
+        MPI_Comm_rank(cmpi_comm_world(), &rank)
+        MPI_Comm_size(cmpi_comm_world(), &size)
+        self.rank = Int(rank)
+        self.size = Int(size)
+    }
+
+    public var isMain: Bool { rank == 0 }
+
+    /// Starts `buffer[range] = Σ over ranks` in place, without blocking.
+    public func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) -> MPI_Request? {
+        var request = cmpi_request_null()
+        MPI_Iallreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &request)
+        return request
+    }
+
+    /// Lets pending non-blocking operations progress (Open MPI advances them only inside MPI calls).
+    public func progress(_ requests: inout [MPI_Request?]) {
+        guard !requests.isEmpty else { return }
+        var done: Int32 = 0
+        MPI_Testall(Int32(requests.count), &requests, &done, nil)
+    }
+
+    public func waitAll(_ requests: inout [MPI_Request?]) {
+        guard !requests.isEmpty else { return }
+        MPI_Waitall(Int32(requests.count), &requests, nil)
+    }
+
+    /// Element-wise sum of small Double arrays over ranks (metrics).
+    public func sum(_ values: [Double]) -> [Double] {
+        guard size > 1 else { return values }
+        var result = values
+        MPI_Allreduce(cmpi_in_place(), &result, Int32(result.count), cmpi_double(), cmpi_sum(), cmpi_comm_world())
+        return result
+    }
+
+    public func barrier() {
+        if size > 1 { MPI_Barrier(cmpi_comm_world()) }
+    }
+
+    /// Ends the whole job: prints `message` on stderr and makes mpirun exit non-zero.
+    public func abort(_ message: String, code: Int32 = 1) -> Never {
+        FileHandle.standardError.write(Data("error (rank \(rank) of \(size)): \(message)\n".utf8))
+        MPI_Abort(cmpi_comm_world(), code)
+        exit(code)
+    }
+
+    public func finalize() {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+}
