@@ -5,7 +5,8 @@ trigrams seen once pruned, <unk> given the discounted unigram mass. Any valid AR
 point is that kenlm and we score the same file. Words are split as kenlm's Python `score` splits them
 (bytes.split(): ASCII whitespace).
 
-Writes Tests/CorpusTests/Fixtures/sample-3gram.arpa.gz and ngram-scores.json (kenlm 0.3.0's
+Writes Recipes/sample-corpus/sample-3gram.arpa.gz (also the smoke run's language model) and
+Tests/CorpusTests/Fixtures/ngram-scores.json (kenlm 0.3.0's
 full_scores per word, score per line, and BERTIN's per-document perplexity on held-out documents and
 hard strings). Pinned packages: Scripts/reference/requirements.txt (+ kenlm==0.3.0).
 """
@@ -76,7 +77,7 @@ for n in (1, 2):  # backoff weight of each context of order n that has continuat
         lower = sum(probability(g[1:]) for g in grams)
         backoff[context] = math.log10(max(1e-12, 1 - kept) / max(1e-12, 1 - lower))
 
-arpa = fixtures / "sample-3gram.arpa.gz"
+arpa = corpus / "sample-3gram.arpa.gz"
 with gzip.GzipFile(arpa, "wb", mtime=0) as raw:
     out = lambda text: raw.write(text.encode("utf-8"))
     out("\n\\data\\\n")

@@ -23,9 +23,9 @@ public struct MaskedLMCollator: Sendable {
         self.init(vocabularySize: index.vocabularySize, maskID: index.maskTokenID, specialIDs: Set(index.specialTokenIDs), seed: seed)
     }
 
-    /// The batch for `rows` (`[B][T]`, no padding) at `step` on `device`.
-    public func batch(rows: [[Int32]], step: Int, device: Int) throws -> MaskedLMBatch {
-        let key = RandomKey(seed: seed, step: step, device: device, stream: 0xC011)
+    /// The batch for `rows` (`[B][T]`, no padding) at `step` on `device` (micro-batch `micro` of the step).
+    public func batch(rows: [[Int32]], step: Int, device: Int, micro: Int = 0) throws -> MaskedLMBatch {
+        let key = RandomKey(seed: seed, step: step, device: device, stream: 0xC011 + micro)
         var inputs: [[Int32]] = [], labels: [[Int32]] = []
         var element = 0
         for row in rows {

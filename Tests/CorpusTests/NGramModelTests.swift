@@ -32,7 +32,7 @@ import Testing
         let normalized_documents: [NormalizedDocument]
     }
 
-    static let model = try! NGramModel(arpaPath: fixturePath("sample-3gram.arpa.gz"))
+    static let model = try! NGramModel(arpaPath: sampleCorpus.appendingPathComponent("sample-3gram.arpa.gz").path)
     static let fixture = try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: fixturePath("ngram-scores.json"))))
 
     @Test func wordAndLineScoresMatchKenlm() {

@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func samplingIsDeterministicAndKeepsLinesVerbatim() throws {
-        let model = try NGramModel(arpaPath: fixturePath("sample-3gram.arpa.gz"))
+        let model = try NGramModel(arpaPath: sampleCorpus.appendingPathComponent("sample-3gram.arpa.gz").path)
         let sampler = try PerplexitySampler(method: .gaussian, boundaries: [3, 16, 100])
         func sample(batchSize: Int, seed: UInt64) throws -> (SamplingReport, [String]) {
             let folder = try temporaryFolder()

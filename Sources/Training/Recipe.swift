@@ -1,0 +1,219 @@
+import Foundation
+import Models
+import Optimization
+import Yams
+
+/// A training recipe (YAML, see Recipes/): the model, the optimizer and a list of phases, each
+/// reading prepared rows (`bertin prepare`). Keys are snake_case as in the files.
+public struct Recipe: Codable, Equatable, Sendable {
+    public var name: String
+    public var seed: UInt64 = 2021
+    /// Replicas, as pmap's devices: MPI ranks × devices per rank (BERTIN: 8, one TPUv3-8).
+    public var devices: Int = 8
+    public var model: ModelSection
+    public var optimizer: OptimizerSection = OptimizerSection()
+    public var phases: [Phase]
+    public var evalEvery: Int = 1000
+    public var evalBatches: Int = 10
+    public var checkpointEvery: Int = 1000
+    public var keepCheckpoints: Int = 3
+    public var logEvery: Int = 1
+    /// Run folder (default `Checkpoints/<name>`).
+    public var output: String?
+
+    public struct ModelSection: Codable, Equatable, Sendable {
+        public var hiddenSize: Int = 768
+        public var layers: Int = 12
+        public var heads: Int = 12
+        public var intermediateSize: Int = 3072
+        public var maxPositionEmbeddings: Int = 514
+        public var hiddenDropout: Float = 0.1
+        public var attentionDropout: Float = 0.1
+        /// Taken from the first phase's rows (their tokenizer) when absent.
+        public var vocabularySize: Int?
+    }
+
+    public struct OptimizerSection: Codable, Equatable, Sendable {
+        public var beta1: Float = 0.9
+        public var beta2: Float = 0.98
+        public var epsilon: Float = 1e-6
+        public var weightDecay: Float = 0.01
+        public var clipGlobalNorm: Float?
+    }
+
+    public struct Phase: Codable, Equatable, Sendable {
+        public var name: String
+        /// Folder written by `bertin prepare` (index.json + shards).
+        public var rows: String
+        public var perDeviceBatch: Int
+        public var accumulation: Int = 1
+        public var steps: Int
+        public var warmupSteps: Int
+        public var learningRate: Float
+        /// At the start of a later phase: "fresh" resets AdamW's moments and count, "keep" continues them.
+        public var optimizerState: String = "fresh"
+        /// "fresh" starts this phase's warmup + linear decay; "keep" continues the previous phase's.
+        public var schedule: String = "fresh"
+        /// Start the phase from this checkpoint's parameters (BERTIN's phase 2 began at phase-1 step 230k).
+        public var initializeFrom: String?
+    }
+
+    public var outputFolder: String { output ?? "Checkpoints/\(name)" }
+
+    /// Throws unless the recipe can run with `ranks` MPI ranks.
+    public func validate(ranks: Int) throws {
+        func require(_ condition: Bool, _ reason: String) throws { if !condition { throw TrainingError.invalidRecipe(reason) } }
+        try require(!phases.isEmpty, "no phases")
+        try require(devices > 0 && devices % ranks == 0, "devices: \(devices) do not divide over \(ranks) MPI ranks (use -np dividing \(devices))")
+        try require(evalEvery > 0 && checkpointEvery > 0 && keepCheckpoints > 0 && logEvery > 0, "intervals must be positive")
+        for (index, phase) in phases.enumerated() {
+            try require(phase.perDeviceBatch > 0 && phase.accumulation > 0 && phase.steps > 0, "phase \(phase.name): batch, accumulation and steps must be positive")
+            try require((0...phase.steps).contains(phase.warmupSteps), "phase \(phase.name): warmup_steps must lie in 0...steps")
+            try require(["fresh", "keep"].contains(phase.optimizerState) && ["fresh", "keep"].contains(phase.schedule),
+                        "phase \(phase.name): optimizer_state and schedule are \"fresh\" or \"keep\"")
+            try require(index > 0 || phase.schedule == "fresh", "the first phase cannot keep a previous schedule")
+        }
+    }
+
+    /// The learning rate at training step `step` during phase `phase` whose first step is `phaseStart[phase]`.
+    public func learningRate(phase: Int, step: Int, phaseStart: [Int]) -> Float {
+        var index = phase
+        while index > 0, phases[index].schedule == "keep" { index -= 1 }
+        let owner = phases[index]
+        return LearningRateSchedule.warmupThenLinearDecay(peak: owner.learningRate, warmupSteps: owner.warmupSteps, totalSteps: owner.steps)(step - phaseStart[index])
+    }
+
+    /// First training step of each phase.
+    public var phaseStarts: [Int] { phases.indices.map { phases[..<$0].reduce(0) { $0 + $1.steps } } }
+    public var totalSteps: Int { phases.reduce(0) { $0 + $1.steps } }
+
+    // MARK: - Files and overrides
+
+    /// Reads a recipe file, applies `overrides` ("phases.0.steps=20", "optimizer.weight_decay=0"; values
+    /// are YAML scalars), and returns it with its resolved text (stored in every checkpoint).
+    public static func load(path: String, overrides: [String] = []) throws -> (recipe: Recipe, text: String) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw TrainingError.invalidRecipe("\(path): cannot read the file (missing?)")
+        }
+        return try parse(text, source: path, overrides: overrides)
+    }
+
+    public static func parse(_ text: String, source: String, overrides: [String] = []) throws -> (recipe: Recipe, text: String) {
+        var tree: Any
+        do { tree = try Yams.load(yaml: text) ?? [:] } catch { throw TrainingError.invalidRecipe("\(source): not YAML: \(error)") }
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "=") else { throw TrainingError.invalidRecipe("override \"\(override)\" is not key.path=value") }
+            let path = override[..<equals].split(separator: ".").map(String.init)
+            let value = (try? Yams.load(yaml: String(override[override.index(after: equals)...]))) ?? nil
+            tree = try set(path[...], to: value ?? NSNull(), in: tree, override: override)
+        }
+        let resolved = try Yams.dump(object: tree, sortKeys: true)
+        do {
+            let decoder = YAMLDecoder()
+            let recipe = try decoder.decode(Recipe.self, from: resolved, userInfo: [:])
+            return (recipe, resolved)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw TrainingError.invalidRecipe("\(source): missing \((context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw TrainingError.invalidRecipe("\(source): \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+        } catch {
+            throw TrainingError.invalidRecipe("\(source): \(error)")
+        }
+    }
+
+    private static func set(_ path: ArraySlice<String>, to value: Any, in node: Any, override: String) throws -> Any {
+        guard let key = path.first else { return value }
+        if var list = node as? [Any] {
+            guard let index = Int(key), list.indices.contains(index) else {
+                throw TrainingError.invalidRecipe("override \(override): \(key) is not an index of a \(list.count)-element list")
+            }
+            list[index] = try set(path.dropFirst(), to: value, in: list[index], override: override)
+            return list
+        }
+        var mapping = node as? [String: Any] ?? [:]
+        mapping[key] = try set(path.dropFirst(), to: value, in: mapping[key] ?? [String: Any](), override: override)
+        return mapping
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, seed, devices, model, optimizer, phases, output
+        case evalEvery = "eval_every", evalBatches = "eval_batches", checkpointEvery = "checkpoint_every"
+        case keepCheckpoints = "keep_checkpoints", logEvery = "log_every"
+    }
+}
+
+extension Recipe {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 2021
+        devices = try c.decodeIfPresent(Int.self, forKey: .devices) ?? 8
+        model = try c.decodeIfPresent(ModelSection.self, forKey: .model) ?? ModelSection()
+        optimizer = try c.decodeIfPresent(OptimizerSection.self, forKey: .optimizer) ?? OptimizerSection()
+        phases = try c.decode([Phase].self, forKey: .phases)
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? 1000
+        evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? 10
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 1000
+        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? 3
+        logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 1
+        output = try c.decodeIfPresent(String.self, forKey: .output)
+    }
+}
+
+extension Recipe.ModelSection {
+    enum CodingKeys: String, CodingKey {
+        case layers, heads
+        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", maxPositionEmbeddings = "max_position_embeddings"
+        case hiddenDropout = "hidden_dropout", attentionDropout = "attention_dropout", vocabularySize = "vocab_size"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? 768
+        layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? 12
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? 12
+        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? 3072
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 514
+        hiddenDropout = try c.decodeIfPresent(Float.self, forKey: .hiddenDropout) ?? 0.1
+        attentionDropout = try c.decodeIfPresent(Float.self, forKey: .attentionDropout) ?? 0.1
+        vocabularySize = try c.decodeIfPresent(Int.self, forKey: .vocabularySize)
+    }
+}
+
+extension Recipe.OptimizerSection {
+    enum CodingKeys: String, CodingKey {
+        case beta1, beta2, epsilon
+        case weightDecay = "weight_decay", clipGlobalNorm = "clip_global_norm"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? 0.9
+        beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? 0.98
+        epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-6
+        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? 0.01
+        clipGlobalNorm = try c.decodeIfPresent(Float.self, forKey: .clipGlobalNorm)
+    }
+}
+
+extension Recipe.Phase {
+    enum CodingKeys: String, CodingKey {
+        case name, rows, accumulation, steps, schedule
+        case perDeviceBatch = "per_device_batch", warmupSteps = "warmup_steps", learningRate = "learning_rate"
+        case optimizerState = "optimizer_state", initializeFrom = "initialize_from"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        rows = try c.decode(String.self, forKey: .rows)
+        perDeviceBatch = try c.decode(Int.self, forKey: .perDeviceBatch)
+        accumulation = try c.decodeIfPresent(Int.self, forKey: .accumulation) ?? 1
+        steps = try c.decode(Int.self, forKey: .steps)
+        warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        optimizerState = try c.decodeIfPresent(String.self, forKey: .optimizerState) ?? "fresh"
+        schedule = try c.decodeIfPresent(String.self, forKey: .schedule) ?? "fresh"
+        initializeFrom = try c.decodeIfPresent(String.self, forKey: .initializeFrom)
+    }
+}
