@@ -23,10 +23,10 @@ public final class MPIRuntime: @unchecked Sendable {
 
     public var isMain: Bool { rank == 0 }
 
-    /// Starts `buffer[range] = Σ over ranks` in place, without blocking.
-    public func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) -> MPI_Request? {
+    /// Starts `buffer[0..<count] = Σ over ranks` in place, without blocking.
+    public func startSum(_ buffer: UnsafeMutablePointer<Double>, count: Int) -> MPI_Request? {
         var request = cmpi_request_null()
-        MPI_Iallreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &request)
+        MPI_Iallreduce(cmpi_in_place(), buffer, Int32(count), cmpi_double(), cmpi_sum(), cmpi_comm_world(), &request)
         return request
     }
 

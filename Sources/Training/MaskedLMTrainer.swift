@@ -18,7 +18,7 @@ public final class MaskedLMTrainer {
     public let optimizer: AdamW
     public private(set) var seed: UInt64
     public let layout: DeviceLayout
-    let reducer: GradientReducer?
+    let reducer: GradientReducer
     /// Updates done so far (across phases: the training step).
     public var step: Int
 
@@ -32,7 +32,7 @@ public final class MaskedLMTrainer {
         optimizer = try AdamW(configuration: configuration, parameters: store)
         self.seed = seed
         self.layout = layout
-        reducer = runtime.map { GradientReducer(store: store, runtime: $0) }
+        reducer = GradientReducer(store: store, runtime: runtime)
         step = 0
     }
 
@@ -71,7 +71,7 @@ public final class MaskedLMTrainer {
             throw TrainingError.invalidLayout("expected \(layout.devicesPerRank) devices with the same number of micro-batches each")
         }
         parameters.zeroGradients()
-        reducer?.reset()
+        reducer.reset()
         var lossSum = 0.0, correct = 0, labelled = 0
         for (local, batches) in deviceBatches.enumerated() {
             let key = RandomKey(seed: seed, step: step, device: layout.localDevices.lowerBound + local)
@@ -79,7 +79,7 @@ public final class MaskedLMTrainer {
                 // Only the rank's last backward completes the gradients: it alone starts communication.
                 let isLast = local == deviceBatches.count - 1 && index == micro - 1
                 var output: MaskedLMOutput?
-                let loss = try parameters.valueWithGradient(gradientReady: isLast ? reducer.map { reducer in { reducer.parameterReady($0) } } : nil) { p in
+                let loss = try parameters.valueWithGradient(gradientReady: isLast ? { [reducer] in reducer.parameterReady($0) } : nil) { p in
                     output = try model.maskedLM(p, batch: batch, mode: .training(dropoutKey: key.with(stream: index * model.dropoutSiteCount)))
                     return output!.loss
                 }
@@ -87,14 +87,10 @@ public final class MaskedLMTrainer {
                 correct += output!.correctCount
                 labelled += output!.labelledCount
             }
+            if local < deviceBatches.count - 1 { reducer.deviceFinished() }
         }
-        let divisor = layout.devices * micro
-        if let reducer {
-            reducer.finish(divisor: divisor)
-        } else if divisor > 1 {
-            Kernels.scale(parameters.gradients.baseAddress!, count: parameters.gradients.count, by: 1 / Float(divisor))
-        }
-        let totals = reducer?.runtime.sum([lossSum, Double(correct), Double(labelled)]) ?? [lossSum, Double(correct), Double(labelled)]
+        reducer.finish(divisor: layout.devices * micro)
+        let totals = reducer.runtime?.sum([lossSum, Double(correct), Double(labelled)]) ?? [lossSum, Double(correct), Double(labelled)]
         let loss = Float(totals[0] / Double(layout.devices))
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step, loss: loss) }
         let report = try optimizer.step(parameters, learningRate: learningRate)
