@@ -1,0 +1,173 @@
+import Checkpointing
+import Corpus
+import Models
+import Foundation
+import Optimization
+import Tensor
+import Testing
+import Training
+
+/// `bertin train` under mpirun: layouts, a killed rank, NaN. Needs `.build/release/bertin`
+/// (Scripts/test.sh builds it) and Open MPI's `mpirun`.
+@Suite(.serialized) struct MPITrainingTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let bertin = root.appendingPathComponent(".build/release/bertin").path
+
+    /// Rows of 128 and 512 from the sample corpus with the committed 8000-token tokenizer, prepared once.
+    static let data: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-mpi-\(UUID().uuidString)")
+        let tokenizer = try! BPETokenizer(directory: root.appendingPathComponent("Tests/CorpusTests/Fixtures/tokenizer").path)
+        let corpus = root.appendingPathComponent("Recipes/sample-corpus")
+        let train = ["c4-es.tfrecord-00000-of-00002.json.gz", "c4-es.tfrecord-00001-of-00002.json.gz"].map { corpus.appendingPathComponent($0).path }
+        let validation = corpus.appendingPathComponent("c4-es-validation.tfrecord-00000-of-00001.json.gz").path
+        for length in [128, 512] {
+            _ = try! RowPreparation(tokenizer: tokenizer, sequenceLength: length)
+                .run(files: train, evalFiles: [validation], outputDirectory: folder.appendingPathComponent("rows\(length)").path)
+        }
+        return folder
+    }()
+
+    struct Outcome {
+        let status: Int32
+        let output: String
+        let seconds: Double
+    }
+
+    /// Runs `bertin train` on the tiny recipe: under `mpirun -np ranks`, or as a plain process when nil.
+    static func train(ranks: Int?, output: URL, _ overrides: [String] = [], resume: Bool = false, background: ((Process) -> Void)? = nil) throws -> Outcome {
+        #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
+        let process = Process()
+        var arguments = ["train", "--recipe", root.appendingPathComponent("Recipes/tiny-smoke.yaml").path,
+                         "--set", "output=\(output.path)",
+                         "--set", "phases.0.rows=\(data.appendingPathComponent("rows128").path)",
+                         "--set", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
+                         "--set", "log_every=1000", "--set", "eval_every=1000"]
+        arguments += overrides.flatMap { ["--set", $0] }
+        if resume { arguments.append("--resume") }
+        if let ranks {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["mpirun", "-np", String(ranks), bertin] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: bertin)
+            process.arguments = arguments
+        }
+        var environment = ProcessInfo.processInfo.environment
+        // One compute thread everywhere: OpenBLAS's multi-threaded sgemm may round differently from
+        // its single-threaded one, which is not what these tests compare.
+        environment["BERTIN_THREADS"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let started = Date()
+        try process.run()
+        background?(process)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self), seconds: Date().timeIntervalSince(started))
+    }
+
+    static func folder(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("bertin-run-\(name)-\(UUID().uuidString)")
+    }
+
+    /// Parameters and moments of a checkpoint as bits.
+    static func state(_ path: String) throws -> [UInt32] {
+        let config = try JSONDecoder().decode(RobertaConfig.self, from: Data(try Checkpoint.modelConfig(at: path).utf8))
+        let store = try RobertaForMaskedLM(config: config).makeParameterStore()
+        let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0)), parameters: store)
+        _ = try Checkpoint.read(from: path, into: store, optimizer: optimizer)
+        return store.values.map(\.bitPattern) + optimizer.firstMoment.values.map(\.bitPattern) + optimizer.secondMoment.values.map(\.bitPattern)
+    }
+
+    @Test func everyLayoutComputesTheSameParameters() throws {
+        let steps = ["phases.0.steps=16", "phases.1.steps=4", "checkpoint_every=1000"]
+        let plain = Self.folder("plain")
+        let reference = try Self.train(ranks: nil, output: plain, steps)
+        #expect(reference.status == 0, "\(reference.output)")
+        let expected = try Self.state(plain.appendingPathComponent("step-00000020.h5").path)
+        for ranks in [1, 2, 4, 8] {
+            let output = Self.folder("np\(ranks)")
+            let outcome = try Self.train(ranks: ranks, output: output, steps)
+            #expect(outcome.status == 0, "np \(ranks): \(outcome.output)")
+            let state = try Self.state(output.appendingPathComponent("step-00000020.h5").path)
+            let differing = zip(state, expected).filter { $0.0 != $0.1 }.count
+            print("layout np \(ranks): \(differing) of \(expected.count) parameter and moment values differ from the 8-device plain process (\(String(format: "%.1f", outcome.seconds)) s)")
+            #expect(differing == 0, "np \(ranks) differs from the plain 8-device process")
+        }
+    }
+
+    @Test func killedRankEndsTheJobAndResumingIsBitwise() throws {
+        let steps = ["phases.0.steps=40", "phases.1.steps=4", "checkpoint_every=10", "keep_checkpoints=10"]
+        let straight = Self.folder("straight")
+        #expect(try Self.train(ranks: 2, output: straight, steps).status == 0)
+
+        let killed = Self.folder("killed")
+        var killedAt: Date?
+        let outcome = try Self.train(ranks: 2, output: killed, steps) { _ in
+            // Wait for the step-20 checkpoint, then SIGKILL one rank (not mpirun).
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, !FileManager.default.fileExists(atPath: killed.appendingPathComponent("step-00000020.h5").path) {
+                usleep(20_000)
+            }
+            if let victim = Self.rankProcesses(matching: killed.path).first {
+                kill(victim, SIGKILL)
+                killedAt = Date()
+            }
+        }
+        let exitSeconds = killedAt.map { Date().timeIntervalSince($0) } ?? .infinity
+        print("kill -9 of one rank: mpirun exited with \(outcome.status) after \(String(format: "%.1f", exitSeconds)) s")
+        #expect(killedAt != nil, "a rank was found and killed")
+        #expect(outcome.status != 0)
+        #expect(exitSeconds < 30)
+        #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent("step-00000044.h5").path), "the run did not finish")
+
+        let resumed = try Self.train(ranks: 2, output: killed, steps, resume: true)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("resuming from"))
+        #expect(try Self.state(killed.appendingPathComponent("step-00000044.h5").path) == (try Self.state(straight.appendingPathComponent("step-00000044.h5").path)))
+        let (a, b) = (try Self.losses(straight), try Self.losses(killed))
+        #expect(a.count == 44 && b == a, "the resumed run's losses are the uninterrupted run's")
+
+        // Resumed on another layout (8 devices in one process): the same bits, at one thread per rank.
+        let other = Self.folder("other-layout")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: straight.appendingPathComponent("step-00000020.h5"), to: other.appendingPathComponent("step-00000020.h5"))
+        #expect(try Self.train(ranks: nil, output: other, steps, resume: true).status == 0)
+        #expect(try Self.state(other.appendingPathComponent("step-00000044.h5").path) == (try Self.state(straight.appendingPathComponent("step-00000044.h5").path)))
+    }
+
+    @Test func nanLossStopsTheRunAndKeepsTheLastCheckpoint() throws {
+        let output = Self.folder("nan")
+        let outcome = try Self.train(ranks: 2, output: output, ["phases.0.learning_rate=1.0e9", "checkpoint_every=2"])
+        #expect(outcome.status != 0)
+        #expect(outcome.output.contains("the loss is") || outcome.output.contains("global norm"), "\(outcome.output)")
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasPrefix("step-") }.sorted()
+        #expect(!checkpoints.isEmpty)
+        #expect(throws: Never.self) { _ = try Self.state(output.appendingPathComponent(checkpoints.last!).path) }
+    }
+
+    /// PIDs of `bertin` processes whose command line mentions `text` (the ranks, not mpirun).
+    static func rankProcesses(matching text: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), command.hasPrefix("bertin"),
+                  let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: line, as: UTF8.self).contains(text)
+        }
+    }
+
+    /// The loss logged for each step (the last line wins when a resumed run logged a step again).
+    static func losses(_ folder: URL) throws -> [Int: Double] {
+        var result: [Int: Double] = [:]
+        let text = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            if let step = object["step"] as? Int, let loss = object["loss"] as? Double { result[step] = loss }
+        }
+        return result
+    }
+}
