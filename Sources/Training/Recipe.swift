@@ -17,6 +17,8 @@ public struct Recipe: Codable, Equatable, Sendable {
     public var evalBatches: Int = 10
     public var checkpointEvery: Int = 1000
     public var keepCheckpoints: Int = 3
+    /// Checkpoints never pruned (BERTIN's phase 2 started from phase-1 step 230k).
+    public var keepSteps: [Int] = []
     public var logEvery: Int = 1
     /// Run folder (default `Checkpoints/<name>`).
     public var output: String?
@@ -52,9 +54,11 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var learningRate: Float
         /// At the start of a later phase: "fresh" resets AdamW's moments and count, "keep" continues them.
         public var optimizerState: String = "fresh"
-        /// "fresh" starts this phase's warmup + linear decay; "keep" continues the previous phase's.
+        /// "fresh" starts this phase's warmup + linear decay; "keep" continues the previous phase's
+        /// schedule at the (kept) optimizer's update count.
         public var schedule: String = "fresh"
-        /// Start the phase from this checkpoint's parameters (BERTIN's phase 2 began at phase-1 step 230k).
+        /// Start the phase from this checkpoint's parameters, and its optimizer state when
+        /// `optimizer_state` is "keep" (BERTIN's phase 2 began at phase-1 step 230k).
         public var initializeFrom: String?
     }
 
@@ -72,15 +76,20 @@ public struct Recipe: Codable, Equatable, Sendable {
             try require(["fresh", "keep"].contains(phase.optimizerState) && ["fresh", "keep"].contains(phase.schedule),
                         "phase \(phase.name): optimizer_state and schedule are \"fresh\" or \"keep\"")
             try require(index > 0 || phase.schedule == "fresh", "the first phase cannot keep a previous schedule")
+            try require(phase.schedule == "fresh" || phase.optimizerState == "keep",
+                        "phase \(phase.name): keeping the schedule needs the optimizer state kept too (the schedule runs on its update count)")
         }
     }
 
-    /// The learning rate at training step `step` during phase `phase` whose first step is `phaseStart[phase]`.
-    public func learningRate(phase: Int, step: Int, phaseStart: [Int]) -> Float {
+    /// The learning rate of the update at training step `step` in phase `phase`: a fresh schedule
+    /// runs from the phase's first step (`phaseStart`); a kept one is the schedule of the phase that
+    /// last started fresh, at the optimizer's update count `optimizerCount` (as optax's would continue).
+    public func learningRate(phase: Int, step: Int, phaseStart: [Int], optimizerCount: Int) -> Float {
         var index = phase
         while index > 0, phases[index].schedule == "keep" { index -= 1 }
         let owner = phases[index]
-        return LearningRateSchedule.warmupThenLinearDecay(peak: owner.learningRate, warmupSteps: owner.warmupSteps, totalSteps: owner.steps)(step - phaseStart[index])
+        let schedule = LearningRateSchedule.warmupThenLinearDecay(peak: owner.learningRate, warmupSteps: owner.warmupSteps, totalSteps: owner.steps)
+        return index == phase ? schedule(step - phaseStart[phase]) : schedule(optimizerCount)
     }
 
     /// First training step of each phase.
@@ -90,7 +99,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     // MARK: - Files and overrides
 
     /// Reads a recipe file, applies `overrides` ("phases.0.steps=20", "optimizer.weight_decay=0"; values
-    /// are YAML scalars), and returns it with its resolved text (stored in every checkpoint).
+    /// are YAML scalars; `key=null` removes a key), and returns it with its resolved text (stored in every checkpoint).
     public static func load(path: String, overrides: [String] = []) throws -> (recipe: Recipe, text: String) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError.invalidRecipe("\(path): cannot read the file (missing?)")
@@ -113,12 +122,19 @@ public struct Recipe: Codable, Equatable, Sendable {
             let recipe = try decoder.decode(Recipe.self, from: resolved, userInfo: [:])
             return (recipe, resolved)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw TrainingError.invalidRecipe("\(source): missing \((context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))")
+            throw TrainingError.invalidRecipe("\(source): missing \(dotted(context.codingPath + [key]))")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw TrainingError.invalidRecipe("\(source): missing \(dotted(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw TrainingError.invalidRecipe("\(source): \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+            throw TrainingError.invalidRecipe("\(source): \(dotted(context.codingPath)) has the wrong type")
         } catch {
             throw TrainingError.invalidRecipe("\(source): \(error)")
         }
+    }
+
+    /// "phases.0.steps" for a coding path.
+    private static func dotted(_ path: [CodingKey]) -> String {
+        path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
     private static func set(_ path: ArraySlice<String>, to value: Any, in node: Any, override: String) throws -> Any {
@@ -131,6 +147,10 @@ public struct Recipe: Codable, Equatable, Sendable {
             return list
         }
         var mapping = node as? [String: Any] ?? [:]
+        if path.count == 1, value is NSNull {  // key=null removes the key: its default applies
+            mapping.removeValue(forKey: key)
+            return mapping
+        }
         mapping[key] = try set(path.dropFirst(), to: value, in: mapping[key] ?? [String: Any](), override: override)
         return mapping
     }
@@ -138,7 +158,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, seed, devices, model, optimizer, phases, output
         case evalEvery = "eval_every", evalBatches = "eval_batches", checkpointEvery = "checkpoint_every"
-        case keepCheckpoints = "keep_checkpoints", logEvery = "log_every"
+        case keepCheckpoints = "keep_checkpoints", logEvery = "log_every", keepSteps = "keep_steps"
     }
 }
 
@@ -155,6 +175,7 @@ extension Recipe {
         evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? 10
         checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 1000
         keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? 3
+        keepSteps = try c.decodeIfPresent([Int].self, forKey: .keepSteps) ?? []
         logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 1
         output = try c.decodeIfPresent(String.self, forKey: .output)
     }

@@ -63,7 +63,10 @@ public final class TrainingRun {
             let resumedInside = trainer.step > starts[index]
             if !resumedInside {
                 if index > 0, phase.optimizerState == "fresh" { trainer.optimizer.reset() }
-                if let source = phase.initializeFrom { _ = try Checkpoint.read(from: source, into: trainer.parameters) }
+                if let source = phase.initializeFrom {
+                    _ = try Checkpoint.read(from: source, into: trainer.parameters, optimizer: phase.optimizerState == "keep" ? trainer.optimizer : nil)
+                    if runtime.isMain { log("phase \(phase.name) starts from \(source)") }
+                }
             }
             let rows = try TokenRows(directory: phase.rows, split: "train")
             guard rows.sequenceLength + config.paddingTokenID + 1 <= config.maxPositionEmbeddings else {
@@ -91,7 +94,7 @@ public final class TrainingRun {
                                            step: trainer.step, device: device, micro: micro)
                     })
                 }
-                let rate = recipe.learningRate(phase: index, step: trainer.step, phaseStart: starts)
+                let rate = recipe.learningRate(phase: index, step: trainer.step, phaseStart: starts, optimizerCount: trainer.optimizer.stepCount)
                 let result = try trainer.step(batches, learningRate: rate)
                 summary.step = trainer.step
                 summary.lastLoss = result.loss
@@ -119,7 +122,7 @@ public final class TrainingRun {
                         }
                     }
                 }
-                if trainer.step % recipe.checkpointEvery == 0 || trainer.step == end {
+                if trainer.step % recipe.checkpointEvery == 0 || trainer.step == end || recipe.keepSteps.contains(trainer.step) {
                     var position = loader.position
                     position["phase"] = Int64(index)
                     if runtime.isMain {
@@ -171,9 +174,9 @@ public final class TrainingRun {
         }.sorted { $0.0 < $1.0 }
     }
 
-    /// Keeps the newest `keep_checkpoints` plus the last checkpoint of every phase.
+    /// Keeps the newest `keep_checkpoints`, the last checkpoint of every phase and `keep_steps`.
     func pruneCheckpoints() throws {
-        let phaseEnds = Set(recipe.phaseStarts.enumerated().map { $0.element + recipe.phases[$0.offset].steps })
+        let phaseEnds = Set(recipe.phaseStarts.enumerated().map { $0.element + recipe.phases[$0.offset].steps } + recipe.keepSteps)
         let prunable = try checkpoints().filter { !phaseEnds.contains($0.step) }
         for old in prunable.dropLast(recipe.keepCheckpoints) { try? FileManager.default.removeItem(at: old.url) }
     }

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import Training
+
+@Suite struct RecipeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func load(_ name: String, _ overrides: [String] = []) throws -> Recipe {
+        try Recipe.load(path: Self.root.appendingPathComponent("Recipes/\(name)").path, overrides: overrides).recipe
+    }
+
+    @Test func bertinRecipesHoldTheOriginalNumbers() throws {
+        for method in ["gaussian", "stepwise", "random"] {
+            let recipe = try load("bertin-base-\(method).yaml")
+            try recipe.validate(ranks: 8)
+            #expect(recipe.devices == 8)
+            let (one, two) = (recipe.phases[0], recipe.phases[1])
+            #expect(one.perDeviceBatch * one.accumulation * recipe.devices == 2048 && one.steps == 250_000 && one.warmupSteps == 24_000 && one.learningRate == 6e-4)
+            #expect(two.perDeviceBatch * two.accumulation * recipe.devices == 384 && two.steps == 50_000 && two.warmupSteps == 500 && two.learningRate == 6e-4)
+            #expect(two.initializeFrom == "Checkpoints/bertin-base-\(method)/step-00230000.h5" && recipe.keepSteps == [230_000])
+            #expect(recipe.optimizer.beta2 == 0.98 && recipe.optimizer.epsilon == 1e-6 && recipe.optimizer.weightDecay == 0.01 && recipe.optimizer.clipGlobalNorm == nil)
+            #expect(recipe.model.hiddenSize == 768 && recipe.model.layers == 12 && recipe.model.maxPositionEmbeddings == 514)
+            #expect(two.optimizerState == (method == "random" ? "keep" : "fresh"))
+        }
+    }
+
+    @Test func schedulesFollowThePhases() throws {
+        let fresh = try load("bertin-base-gaussian.yaml")
+        let starts = fresh.phaseStarts
+        #expect(starts == [0, 250_000])
+        #expect(fresh.learningRate(phase: 0, step: 12_000, phaseStart: starts, optimizerCount: 12_000) == 3e-4)
+        #expect(fresh.learningRate(phase: 0, step: 24_000, phaseStart: starts, optimizerCount: 24_000) == 6e-4)
+        #expect(fresh.learningRate(phase: 1, step: 250_250, phaseStart: starts, optimizerCount: 250) == 3e-4, "a fresh warmup from the phase start")
+        let kept = try load("bertin-base-random.yaml")
+        // The kept schedule continues phase 1's at the optimizer count loaded from step 230k.
+        let rate = kept.learningRate(phase: 1, step: 250_000, phaseStart: starts, optimizerCount: 230_000)
+        #expect(abs(Double(rate) - 6e-4 * 20_000 / 226_000) < 1e-9)
+    }
+
+    @Test func overridesAndErrors() throws {
+        let (recipe, text) = try Recipe.load(path: Self.root.appendingPathComponent("Recipes/tiny-smoke.yaml").path,
+                                             overrides: ["phases.0.steps=7", "optimizer.clip_global_norm=1.0", "devices=4"])
+        #expect(recipe.phases[0].steps == 7 && recipe.optimizer.clipGlobalNorm == 1 && recipe.devices == 4)
+        #expect(text.contains("clip_global_norm: 1"), "the resolved text records the overrides")
+        #expect(throws: TrainingError.invalidRecipe("override phases.5.steps=1: 5 is not an index of a 2-element list")) {
+            _ = try load("tiny-smoke.yaml", ["phases.5.steps=1"])
+        }
+        #expect(throws: TrainingError.invalidRecipe("devices: 8 do not divide over 3 MPI ranks (use -np dividing 8)")) {
+            try load("tiny-smoke.yaml").validate(ranks: 3)
+        }
+        let missing = Self.root.appendingPathComponent("Recipes/tiny-smoke.yaml").path
+        #expect(throws: TrainingError.invalidRecipe("\(missing): missing phases.0.steps")) {
+            _ = try Recipe.load(path: missing, overrides: ["phases.0.steps=null"])
+        }
+    }
+}
