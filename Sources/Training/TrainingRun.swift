@@ -58,6 +58,7 @@ public final class TrainingRun {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             log("run \(recipe.name): \(model.layout.reduce(0) { $0 + $1.shape.reduce(1, *) }) parameters, \(layout.devices) devices on \(layout.ranks) rank(s), \(recipe.totalSteps) steps")
         }
+        let tensorBoard = runtime.isMain ? try TensorBoardWriter(folder: folder.appendingPathComponent("tensorboard").path) : nil
         let starts = recipe.phaseStarts
         for (index, phase) in recipe.phases.enumerated() where trainer.step < starts[index] + phase.steps {
             let resumedInside = trainer.step > starts[index]
@@ -109,6 +110,9 @@ public final class TrainingRun {
                                    trainer.step, recipe.totalSteps, phase.name, result.loss, result.accuracy, result.learningRate,
                                    tokensPerSecond, duration(remaining)))
                     }
+                    try tensorBoard?.add([("train/loss", Double(result.loss)), ("train/mlm_accuracy", result.accuracy),
+                                          ("train/learning_rate", Double(result.learningRate)), ("train/gradient_norm", result.gradientNorm),
+                                          ("train/tokens_per_second", tokensPerSecond)], step: trainer.step)
                     try appendMetrics(["step": trainer.step, "phase": phase.name, "loss": Double(result.loss), "accuracy": result.accuracy,
                                        "learning_rate": Double(result.learningRate), "gradient_norm": result.gradientNorm,
                                        "tokens_per_second": tokensPerSecond])
@@ -119,6 +123,7 @@ public final class TrainingRun {
                         if runtime.isMain {
                             log(String(format: "eval at step %d %@ | loss %.4f | mlm acc %.3f", trainer.step, phase.name, evaluation.loss, evaluation.accuracy))
                             try appendMetrics(["step": trainer.step, "phase": phase.name, "eval_loss": evaluation.loss, "eval_accuracy": evaluation.accuracy])
+                            try tensorBoard?.add([("eval/loss", evaluation.loss), ("eval/mlm_accuracy", evaluation.accuracy)], step: trainer.step)
                         }
                     }
                 }
