@@ -14,7 +14,7 @@ np=${1:?usage: Scripts/launch.sh NP bertin-arguments...}
 shift
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+
 hosts=()
 if [ -n "${HOSTFILE:-}" ]; then hosts=(--hostfile "$HOSTFILE"); fi
 exec mpirun "${hosts[@]}" -np "$np" "${BERTIN:-$root/.build/release/bertin}" "$@"

@@ -32,4 +32,4 @@ last=$(ls "$run"/step-*.h5 | sort | tail -1)
 "$bertin" convert --checkpoint "$last" --to-hf "$run/hf"
 cp "$data"/tokenizer/* "$run/hf/"
 "$bertin" fill-mask --checkpoint "$last" --tokenizer "$data/tokenizer" "El <mask> de Linux." --top 3
-echo "smoke run finished: $run/hf loads with transformers.AutoModelForMaskedLM.from_pretrained"
+echo "smoke run finished: $run/hf is a transformers directory (AutoModelForMaskedLM / AutoTokenizer.from_pretrained)"
