@@ -41,7 +41,9 @@ import Training
                          "--set", "output=\(output.path)",
                          "--set", "phases.0.rows=\(data.appendingPathComponent("rows128").path)",
                          "--set", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
-                         "--set", "log_every=1000", "--set", "eval_every=1000"]
+                         "--set", "log_every=1000", "--set", "eval_every=1000",
+                         // Short runs: the tiny recipe's own warmups are longer than these tests.
+                         "--set", "phases.0.warmup_steps=4", "--set", "phases.1.warmup_steps=1"]
         arguments += overrides.flatMap { ["--set", $0] }
         if resume { arguments.append("--resume") }
         if let ranks {
