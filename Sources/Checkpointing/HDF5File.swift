@@ -1,6 +1,18 @@
 import CHDF5
 import Foundation
 
+/// Debian's serial HDF5 is not thread-safe: every call into it holds this lock (tests, and any
+/// program that checkpoints from several threads, would otherwise corrupt its global state).
+let hdf5Lock = NSRecursiveLock()
+
+/// Runs `body` holding `hdf5Lock`.
+@inline(__always)
+func withHDF5<Result>(_ body: () throws -> Result) rethrows -> Result {
+    hdf5Lock.lock()
+    defer { hdf5Lock.unlock() }
+    return try body()
+}
+
 /// The few HDF5 operations a checkpoint needs, each turning a negative HDF5 status into a
 /// `CheckpointError` that names the file and dataset. Every dataset is chunked with HDF5's
 /// fletcher32 checksum filter, so a flipped bit is reported on read instead of loaded.
@@ -13,66 +25,78 @@ final class HDF5File {
         self.id = id
     }
 
-    deinit { if id >= 0 { H5Fclose(id) } }
+    deinit { withHDF5 { if id >= 0 { _ = H5Fclose(id) } } }
 
     /// A new, empty file (an existing one is replaced).
     static func create(at path: String) throws -> HDF5File {
-        chdf5_silence_errors()
-        let id = H5Fcreate(path, chdf5_acc_trunc(), chdf5_default(), chdf5_default())
-        guard id >= 0 else { throw CheckpointError.file(path: path, reason: "cannot create the file") }
-        return HDF5File(path: path, id: id)
+        return try withHDF5 {
+            chdf5_silence_errors()
+            let id = H5Fcreate(path, chdf5_acc_trunc(), chdf5_default(), chdf5_default())
+            guard id >= 0 else { throw CheckpointError.file(path: path, reason: "cannot create the file") }
+            return HDF5File(path: path, id: id)
+        }
     }
 
     /// An existing file, read-only.
     static func open(at path: String) throws -> HDF5File {
-        chdf5_silence_errors()
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CheckpointError.file(path: path, reason: "no such file")
+        return try withHDF5 {
+            chdf5_silence_errors()
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CheckpointError.file(path: path, reason: "no such file")
+            }
+            let id = H5Fopen(path, chdf5_acc_rdonly(), chdf5_default())
+            guard id >= 0 else {
+                throw CheckpointError.file(path: path, reason: "not a readable HDF5 file (truncated or corrupt?)")
+            }
+            return HDF5File(path: path, id: id)
         }
-        let id = H5Fopen(path, chdf5_acc_rdonly(), chdf5_default())
-        guard id >= 0 else {
-            throw CheckpointError.file(path: path, reason: "not a readable HDF5 file (truncated or corrupt?)")
-        }
-        return HDF5File(path: path, id: id)
     }
 
     /// Flushes and closes; after this the object must not be used.
     func close() throws {
-        guard id >= 0 else { return }
-        let flushed = H5Fflush(id, H5F_SCOPE_GLOBAL)
-        let closed = H5Fclose(id)
-        id = -1
-        guard flushed >= 0, closed >= 0 else { throw CheckpointError.file(path: path, reason: "flushing or closing failed") }
+        try withHDF5 {
+            guard id >= 0 else { return }
+            let flushed = H5Fflush(id, H5F_SCOPE_GLOBAL)
+            let closed = H5Fclose(id)
+            id = -1
+            guard flushed >= 0, closed >= 0 else { throw CheckpointError.file(path: path, reason: "flushing or closing failed") }
+        }
     }
 
     // MARK: - Writing
 
     func write(floats: UnsafeBufferPointer<Float>, shape: [Int], at name: String) throws {
-        guard !shape.isEmpty, shape.reduce(1, *) == floats.count else {
-            throw CheckpointError.dataset(path: path, dataset: name, reason: "shape \(shape) does not hold \(floats.count) values")
+        try withHDF5 {
+            guard !shape.isEmpty, shape.reduce(1, *) == floats.count else {
+                throw CheckpointError.dataset(path: path, dataset: name, reason: "shape \(shape) does not hold \(floats.count) values")
+            }
+            try writeDataset(name, fileType: chdf5_ieee_f32le(), memoryType: chdf5_native_float(), shape: shape, data: UnsafeRawPointer(floats.baseAddress))
         }
-        try writeDataset(name, fileType: chdf5_ieee_f32le(), memoryType: chdf5_native_float(), shape: shape, data: UnsafeRawPointer(floats.baseAddress))
     }
 
     func write(integers: [Int64], at name: String) throws {
-        try integers.withUnsafeBufferPointer { buffer in
-            try writeDataset(name, fileType: chdf5_std_i64le(), memoryType: chdf5_native_int64(), shape: [integers.count],
-                             data: UnsafeRawPointer(buffer.baseAddress))
+        try withHDF5 {
+            try integers.withUnsafeBufferPointer { buffer in
+                try writeDataset(name, fileType: chdf5_std_i64le(), memoryType: chdf5_native_int64(), shape: [integers.count],
+                                 data: UnsafeRawPointer(buffer.baseAddress))
+            }
         }
     }
 
     /// UTF-8 text as one fixed-length, null-padded string (h5py reads it as bytes, h5dump prints it).
     func write(text: String, at name: String) throws {
-        var bytes = Array(text.utf8)
-        if bytes.isEmpty { bytes = [0] }
-        let type = H5Tcopy(chdf5_c_string())
-        defer { H5Tclose(type) }
-        guard H5Tset_size(type, bytes.count) >= 0, H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0,
-              H5Tset_cset(type, H5T_CSET_UTF8) >= 0 else {
-            throw CheckpointError.dataset(path: path, dataset: name, reason: "cannot make a string type")
-        }
-        try bytes.withUnsafeBufferPointer { buffer in
-            try writeDataset(name, fileType: type, memoryType: type, shape: [1], data: UnsafeRawPointer(buffer.baseAddress))
+        try withHDF5 {
+            var bytes = Array(text.utf8)
+            if bytes.isEmpty { bytes = [0] }
+            let type = H5Tcopy(chdf5_c_string())
+            defer { H5Tclose(type) }
+            guard H5Tset_size(type, bytes.count) >= 0, H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0,
+                  H5Tset_cset(type, H5T_CSET_UTF8) >= 0 else {
+                throw CheckpointError.dataset(path: path, dataset: name, reason: "cannot make a string type")
+            }
+            try bytes.withUnsafeBufferPointer { buffer in
+                try writeDataset(name, fileType: type, memoryType: type, shape: [1], data: UnsafeRawPointer(buffer.baseAddress))
+            }
         }
     }
 
@@ -104,66 +128,76 @@ final class HDF5File {
     // MARK: - Reading
 
     func exists(_ name: String) -> Bool {
-        var prefix = ""
-        for component in name.split(separator: "/") {
-            prefix += "/" + component
-            if H5Lexists(id, prefix, chdf5_default()) <= 0 { return false }
+        return withHDF5 {
+            var prefix = ""
+            for component in name.split(separator: "/") {
+                prefix += "/" + component
+                if H5Lexists(id, prefix, chdf5_default()) <= 0 { return false }
+            }
+            return true
         }
-        return true
     }
 
     /// Names of the links directly inside a group, sorted.
     func names(in group: String) throws -> [String] {
-        guard exists(group) else { throw CheckpointError.dataset(path: path, dataset: group, reason: "missing group") }
-        var collected: [String] = []
-        var index: hsize_t = 0
-        let status = withUnsafeMutablePointer(to: &collected) { pointer in
-            H5Literate_by_name(id, group, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
-                context!.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name!))
-                return 0
-            }, pointer, chdf5_default())
+        return try withHDF5 {
+            guard exists(group) else { throw CheckpointError.dataset(path: path, dataset: group, reason: "missing group") }
+            var collected: [String] = []
+            var index: hsize_t = 0
+            let status = withUnsafeMutablePointer(to: &collected) { pointer in
+                H5Literate_by_name(id, group, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
+                    context!.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name!))
+                    return 0
+                }, pointer, chdf5_default())
+            }
+            guard status >= 0 else { throw CheckpointError.dataset(path: path, dataset: group, reason: "cannot list the group") }
+            return collected.sorted()
         }
-        guard status >= 0 else { throw CheckpointError.dataset(path: path, dataset: group, reason: "cannot list the group") }
-        return collected.sorted()
     }
 
     /// Reads a float32 dataset into `destination`, which must have room for `shape`'s values.
     func readFloats(at name: String, expecting shape: [Int], into destination: UnsafeMutablePointer<Float>) throws {
-        try withDataset(name) { dataset, fail in
-            let found = try self.shape(of: dataset, fail)
-            guard found == shape else { throw fail("has shape \(found), expected \(shape)") }
-            try requireType(dataset, class: H5T_FLOAT, size: 4, fail)
-            if !shape.contains(0), H5Dread(dataset, chdf5_native_float(), chdf5_space_all(), chdf5_space_all(), chdf5_default(), destination) < 0 {
-                throw fail("reading failed (checksum mismatch or corrupt data)")
+        try withHDF5 {
+            try withDataset(name) { dataset, fail in
+                let found = try self.shape(of: dataset, fail)
+                guard found == shape else { throw fail("has shape \(found), expected \(shape)") }
+                try requireType(dataset, class: H5T_FLOAT, size: 4, fail)
+                if !shape.contains(0), H5Dread(dataset, chdf5_native_float(), chdf5_space_all(), chdf5_space_all(), chdf5_default(), destination) < 0 {
+                    throw fail("reading failed (checksum mismatch or corrupt data)")
+                }
             }
         }
     }
 
     func readIntegers(at name: String) throws -> [Int64] {
-        try withDataset(name) { dataset, fail in
-            let shape = try self.shape(of: dataset, fail)
-            guard shape.count == 1 else { throw fail("has shape \(shape), expected a list") }
-            try requireType(dataset, class: H5T_INTEGER, size: 8, fail)
-            var values = [Int64](repeating: 0, count: shape[0])
-            if shape[0] > 0, H5Dread(dataset, chdf5_native_int64(), chdf5_space_all(), chdf5_space_all(), chdf5_default(), &values) < 0 {
-                throw fail("reading failed (checksum mismatch or corrupt data)")
+        return try withHDF5 {
+            try withDataset(name) { dataset, fail in
+                let shape = try self.shape(of: dataset, fail)
+                guard shape.count == 1 else { throw fail("has shape \(shape), expected a list") }
+                try requireType(dataset, class: H5T_INTEGER, size: 8, fail)
+                var values = [Int64](repeating: 0, count: shape[0])
+                if shape[0] > 0, H5Dread(dataset, chdf5_native_int64(), chdf5_space_all(), chdf5_space_all(), chdf5_default(), &values) < 0 {
+                    throw fail("reading failed (checksum mismatch or corrupt data)")
+                }
+                return values
             }
-            return values
         }
     }
 
     func readText(at name: String) throws -> String {
-        try withDataset(name) { dataset, fail in
-            let type = H5Dget_type(dataset)
-            defer { H5Tclose(type) }
-            guard H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) == 0 else { throw fail("is not a fixed-length string") }
-            guard try self.shape(of: dataset, fail) == [1] else { throw fail("is not a single string") }
-            var bytes = [UInt8](repeating: 0, count: H5Tget_size(type))
-            guard H5Dread(dataset, type, chdf5_space_all(), chdf5_space_all(), chdf5_default(), &bytes) >= 0 else {
-                throw fail("reading failed (checksum mismatch or corrupt data)")
+        return try withHDF5 {
+            try withDataset(name) { dataset, fail in
+                let type = H5Dget_type(dataset)
+                defer { H5Tclose(type) }
+                guard H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) == 0 else { throw fail("is not a fixed-length string") }
+                guard try self.shape(of: dataset, fail) == [1] else { throw fail("is not a single string") }
+                var bytes = [UInt8](repeating: 0, count: H5Tget_size(type))
+                guard H5Dread(dataset, type, chdf5_space_all(), chdf5_space_all(), chdf5_default(), &bytes) >= 0 else {
+                    throw fail("reading failed (checksum mismatch or corrupt data)")
+                }
+                guard let text = String(validating: bytes.prefix { $0 != 0 }, as: UTF8.self) else { throw fail("is not valid UTF-8") }
+                return text
             }
-            guard let text = String(validating: bytes.prefix { $0 != 0 }, as: UTF8.self) else { throw fail("is not valid UTF-8") }
-            return text
         }
     }
 

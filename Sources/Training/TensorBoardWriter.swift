@@ -11,7 +11,7 @@ public final class TensorBoardWriter {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         path = URL(fileURLWithPath: folder).appendingPathComponent("events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host)").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var event = Protobuf()
         event.double(1, Date().timeIntervalSince1970)
