@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Models
 
 /// Micro-benchmarks; Scripts/bench/ runs them beside PyTorch and prints the comparison.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure kernel speed (JSON lines on stdout).",
-        subcommands: [Kernels.self])
+        abstract: "Measure kernel and training-step speed (JSON lines on stdout).",
+        subcommands: [Kernels.self, TrainStep.self])
 
     struct Kernels: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -30,6 +31,33 @@ struct Bench: ParsableCommand {
             for result in try KernelBenchmarks.all(repetitions: repetitions) {
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             }
+        }
+    }
+
+    struct TrainStep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train",
+            abstract: "Tokens/s of full RoBERTa training steps (forward, backward, AdamW) on one device; Scripts/bench/train-throughput runs it beside PyTorch.")
+
+        @Option var hidden = 768
+        @Option var layers = 12
+        @Option var heads = 12
+        @Option var intermediate = 3072
+        @Option var vocabulary = 50265
+        @Option(name: .customLong("sequence-length")) var sequenceLength = 128
+        @Option var batch = 8
+        @Option var warmup = 1
+        @Option var steps = 3
+        @Option(help: "Threads for the kernels and OpenBLAS.") var threads: Int?
+
+        func run() throws {
+            ComputeThreads.configure(threads: threads)
+            let config = RobertaConfig(vocabularySize: vocabulary, hiddenSize: hidden, layerCount: layers, headCount: heads,
+                                       intermediateSize: intermediate, maxPositionEmbeddings: sequenceLength + 2)
+            let result = try TrainBenchmark(config: config, sequenceLength: sequenceLength, batch: batch).run(warmup: warmup, steps: steps)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
         }
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import Kernels
+import Models
+import Optimization
+import Tensor
+import Training
+
+/// One device's full training step (forward, backward, AdamW) on random rows masked like BERTIN's
+/// collator, timed after warm-up steps. The peer script does the same with transformers + PyTorch.
+struct TrainBenchmark {
+    let config: RobertaConfig
+    let sequenceLength: Int
+    let batch: Int
+
+    struct Result: Encodable {
+        let tokensPerSecond: Double
+        let secondsPerStep: Double
+        let peakResidentMegabytes: Double
+        let parameters: Int
+        let sgemmGigaflops: Double
+    }
+
+    func run(warmup: Int, steps: Int, seed: UInt64 = 1) throws -> Result {
+        let model = try RobertaForMaskedLM(config: config)
+        let trainer = try MaskedLMTrainer(model: model, optimizer: AdamWConfiguration(schedule: .constant(1e-4)), seed: seed)
+        let collator = MaskedLMCollator(vocabularySize: config.vocabularySize, maskID: 4, specialIDs: [0, 1, 2, 3, 4], seed: seed)
+        let key = RandomKey(seed: seed, stream: 77)
+        func rows(_ step: Int) -> [[Int32]] {
+            (0..<batch).map { row in
+                (0..<sequenceLength).map { column in
+                    column == 0 ? 0 : Int32(5 + Int(key.uniform(at: (step * batch + row) * sequenceLength + column) * Double(config.vocabularySize - 5)))
+                }
+            }
+        }
+        for step in 0..<warmup { try trainer.step([[try collator.batch(rows: rows(step), step: step, device: 0)]]) }
+        let inputs = try (0..<steps).map { try collator.batch(rows: rows(warmup + $0), step: warmup + $0, device: 0) }
+        let started = Date()
+        for input in inputs { try trainer.step([[input]]) }
+        let seconds = Date().timeIntervalSince(started)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Result(tokensPerSecond: Double(steps * batch * sequenceLength) / seconds, secondsPerStep: seconds / Double(steps),
+                      peakResidentMegabytes: Double(usage.ru_maxrss) / 1024, parameters: trainer.parameters.parameterCount,
+                      sgemmGigaflops: measureSgemm())
+    }
+
+    /// sgemm GFLOP/s on the model's own largest product shape (tokens × hidden → intermediate), median of 5.
+    func measureSgemm() -> Double {
+        let (m, k, n) = (batch * sequenceLength, config.hiddenSize, config.intermediateSize)
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        var times: [Double] = []
+        for _ in 0..<5 {
+            let started = Date()
+            c.withUnsafeMutableBufferPointer { output in
+                gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, beta: 0, c: output.baseAddress!, ldc: n)
+            }
+            times.append(Date().timeIntervalSince(started))
+        }
+        return 2 * Double(m * n * k) / times.sorted()[2] / 1e9
+    }
+}
