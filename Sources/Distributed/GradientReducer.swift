@@ -24,13 +24,16 @@ public final class GradientReducer {
     /// nil: a single process, nothing to communicate.
     public let runtime: MPIRuntime?
     private let bucketOfEntry: [Int]
+    /// Empty when the job has a single device: there is nothing to average then.
     private let accumulator: UnsafeMutableBufferPointer<Double>
     private var remaining: [Int] = []
     private var started = 0
     private var requests: [MPI_Request?] = []
     private unowned let store: ParameterStore
 
-    public init(store: ParameterStore, runtime: MPIRuntime?, firstBucketBytes: Int = 1 << 20, bucketBytes: Int = 25 << 20) {
+    /// `devices`: all replicas of the job; with one, no Double accumulator is allocated (a single
+    /// device's gradient needs no averaging across devices).
+    public init(store: ParameterStore, runtime: MPIRuntime?, devices: Int, firstBucketBytes: Int = 1 << 20, bucketBytes: Int = 25 << 20) {
         self.runtime = runtime
         self.store = store
         var buckets: [Bucket] = []
@@ -56,11 +59,11 @@ public final class GradientReducer {
         var bucketOfEntry = [Int](repeating: 0, count: store.entries.count)
         for (bucket, description) in buckets.enumerated() { for entry in description.entries { bucketOfEntry[entry] = bucket } }
         self.bucketOfEntry = bucketOfEntry
-        accumulator = .allocate(capacity: store.bufferCount)
+        accumulator = .allocate(capacity: devices > 1 ? store.bufferCount : 0)
         reset()
     }
 
-    deinit { accumulator.deallocate() }
+    deinit { if accumulator.count > 0 { accumulator.deallocate() } }
 
     /// Starts a step: the accumulator is cleared and no bucket has started.
     public func reset() {
@@ -79,6 +82,7 @@ public final class GradientReducer {
 
     /// During the rank's last backward of the step: parameter `entry` (index into the store's entries) is complete.
     public func parameterReady(_ entry: Int) {
+        guard accumulator.count > 0 else { return }
         remaining[bucketOfEntry[entry]] -= 1
         while started < buckets.count, remaining[started] <= 0 { start(started) }
         if let runtime { runtime.progress(&requests) }
@@ -87,6 +91,11 @@ public final class GradientReducer {
     /// Starts what is left, waits for every bucket, and writes sum / `divisor` (devices × micro-steps)
     /// into the Float32 gradients.
     public func finish(divisor: Int) {
+        guard accumulator.count > 0 else {  // one device: only micro-batches to average
+            if divisor > 1 { Kernels.scale(store.gradients.baseAddress!, count: store.gradients.count, by: 1 / Float(divisor)) }
+            started = buckets.count
+            return
+        }
         while started < buckets.count { start(started) }
         if let runtime { runtime.waitAll(&requests) }
         let scale = 1 / Double(divisor)
@@ -98,6 +107,7 @@ public final class GradientReducer {
     }
 
     private func accumulate(_ range: Range<Int>) {
+        guard accumulator.count > 0 else { return }
         let gradients = store.gradients, sums = accumulator
         parallelFor(range.count, grain: 1 << 16) { chunk in
             for i in chunk { sums[range.lowerBound + i] += Double(gradients[range.lowerBound + i]) }

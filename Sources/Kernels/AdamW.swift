@@ -3,7 +3,8 @@ import Foundation
 /// One AdamW step over a flat parameter buffer, in optax's form:
 /// `m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²; p −= lr · (m̂ / (√v̂ + ε) + wd · p)`,
 /// with bias-corrected m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t). `decay[i]` is 1 where weight
-/// decay applies and 0 where it does not (biases, LayerNorm weights).
+/// decay applies and 0 where it does not (biases, LayerNorm weights); without a mask it applies to
+/// every element (callers then pass weight decay 0 for undecayed runs).
 public struct AdamWStep: Sendable {
     public var learningRate: Float
     public var beta1: Float
@@ -22,7 +23,7 @@ public struct AdamWStep: Sendable {
 public func adamWUpdate(
     parameters p: UnsafeMutablePointer<Float>, firstMoment m: UnsafeMutablePointer<Float>,
     secondMoment v: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
-    decayMask decay: UnsafePointer<Float>, count: Int, _ s: AdamWStep
+    decayMask decay: UnsafePointer<Float>?, count: Int, _ s: AdamWStep
 ) {
     let correction1 = Float(1 - Foundation.pow(Double(s.beta1), Double(s.step)))
     let correction2 = Float(1 - Foundation.pow(Double(s.beta2), Double(s.step)))
@@ -34,7 +35,7 @@ public func adamWUpdate(
             m[i] = mi
             v[i] = vi
             let update = (mi / correction1) / ((vi / correction2).squareRoot() + s.epsilon)
-            p[i] -= s.learningRate * (update + s.weightDecay * decay[i] * p[i])
+            p[i] -= s.learningRate * (update + s.weightDecay * (decay?[i] ?? 1) * p[i])
         }
     }
 }

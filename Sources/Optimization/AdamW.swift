@@ -51,7 +51,8 @@ public final class AdamW {
     public let secondMoment: FloatBuffer
     /// Updates applied so far; the next one uses `schedule(stepCount)` and bias correction for `stepCount + 1`.
     public var stepCount = 0
-    private let decay: FloatBuffer
+    /// Per entry of the store: weight-decayed or not (a flag per parameter, not a mask per element).
+    private let decaying: [Bool]
     private let layout: [ParameterStore.Entry]
 
     public init(configuration: AdamWConfiguration, parameters store: ParameterStore, decayMask: WeightDecayMask = .bertin) throws {
@@ -60,16 +61,13 @@ public final class AdamW {
         layout = store.entries
         firstMoment = FloatBuffer(count: store.bufferCount)
         secondMoment = FloatBuffer(count: store.bufferCount)
-        decay = FloatBuffer(count: store.bufferCount)
-        for entry in store.entries where decayMask.decides(entry.name) {
-            (decay.values.baseAddress! + entry.offset).update(repeating: 1, count: entry.count)
-        }
+        decaying = store.entries.map { decayMask.decides($0.name) }
     }
 
     /// Whether `name` is weight-decayed.
     public func decays(_ name: String) -> Bool {
-        guard let entry = layout.first(where: { $0.name == name }) else { return false }
-        return entry.count > 0 && decay.values[entry.offset] == 1
+        guard let index = layout.firstIndex(where: { $0.name == name }) else { return false }
+        return decaying[index]
     }
 
     public struct StepReport: Equatable, Sendable {
@@ -95,12 +93,14 @@ public final class AdamW {
         }
         let rate = learningRate ?? configuration.schedule(stepCount)
         stepCount += 1
-        adamWUpdate(
-            parameters: store.values.baseAddress!, firstMoment: firstMoment.values.baseAddress!,
-            secondMoment: secondMoment.values.baseAddress!, gradients: store.gradients.baseAddress!,
-            decayMask: decay.values.baseAddress!, count: store.bufferCount,
-            AdamWStep(learningRate: rate, beta1: configuration.beta1, beta2: configuration.beta2,
-                      epsilon: configuration.epsilon, weightDecay: configuration.weightDecay, step: stepCount))
+        for (index, entry) in layout.enumerated() where entry.count > 0 {
+            adamWUpdate(
+                parameters: store.values.baseAddress! + entry.offset, firstMoment: firstMoment.values.baseAddress! + entry.offset,
+                secondMoment: secondMoment.values.baseAddress! + entry.offset, gradients: store.gradients.baseAddress! + entry.offset,
+                decayMask: nil, count: entry.count,
+                AdamWStep(learningRate: rate, beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
+                          weightDecay: decaying[index] ? configuration.weightDecay : 0, step: stepCount))
+        }
         return StepReport(learningRate: rate, gradientNorm: norm)
     }
 

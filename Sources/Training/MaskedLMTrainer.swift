@@ -32,7 +32,7 @@ public final class MaskedLMTrainer {
         optimizer = try AdamW(configuration: configuration, parameters: store)
         self.seed = seed
         self.layout = layout
-        reducer = GradientReducer(store: store, runtime: runtime)
+        reducer = GradientReducer(store: store, runtime: runtime, devices: layout.devices)
         step = 0
     }
 
