@@ -12,6 +12,7 @@ final class TensorStorage {
     private let ownsMemory: Bool
 
     init(count: Int) {
+        _ = AllocatorPolicy.applied
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
