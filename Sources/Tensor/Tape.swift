@@ -99,27 +99,56 @@ public final class Tape {
         }
         var pending: [Int: Tensor] = [start.id: initial]
         keptGradients = [:]
+        // Parameter gradients go straight into their sinks as they arrive (no pending copy of a
+        // large weight's gradient, no fresh sum per contribution); a sink counts as complete once
+        // the walk passes its id, since every consumer has a later one.
+        var touchedSinks: [Int] = []
+        var reported = Set<Int>()
+        func reportSinks(downTo id: Int) {
+            while let last = touchedSinks.last, last >= id {
+                touchedSinks.removeLast()
+                if reported.insert(last).inserted { sinkCompleted?(last) }
+            }
+        }
+        defer { reportSinks(downTo: 0) }
         for id in stride(from: start.id, through: 0, by: -1) {
+            reportSinks(downTo: id)
             // Nothing left to propagate: older nodes (earlier micro-steps on a reused tape) are skipped.
             if pending.isEmpty { break }
             guard let gradient = pending.removeValue(forKey: id) else { continue }
-            if let record = records[id] {
+            // Taking the record out frees what its pullback captured (activations) as soon as it
+            // has run, so memory falls during backward instead of at its end.
+            if let record = records.removeValue(forKey: id) {
                 let needed = record.inputs.map { $0 != nil }
                 let inputGradients = try record.pullback(gradient, needed)
                 for (input, inputGradient) in zip(record.inputs, inputGradients) {
                     guard let input, let inputGradient else { continue }
+                    if case .sink(let sink)? = leaves[input.id] {
+                        guard sink.shape == inputGradient.shape else {
+                            throw TensorError.shapeMismatch(operation: "gradient accumulation", shapes: [sink.shape, inputGradient.shape], reason: "internal: a parameter's gradient has another shape")
+                        }
+                        addInPlace(inputGradient.pointer, count: inputGradient.scalarCount, into: sink.pointer)
+                        if !touchedSinks.contains(input.id) { insertAscending(&touchedSinks, input.id) }
+                        continue
+                    }
                     pending[input.id] = try pending[input.id].map { try $0.addingGradient(inputGradient) } ?? inputGradient
                 }
             } else if let leaf = leaves[id] {
                 switch leaf {
                 case .variable:
                     keptGradients[id] = try keptGradients[id].map { try $0.addingGradient(gradient) } ?? gradient
-                case .sink(let sink):
+                case .sink(let sink):  // only when backward starts at a parameter itself
                     addInPlace(gradient.pointer, count: gradient.scalarCount, into: sink.pointer)
-                    sinkCompleted?(id)
+                    if reported.insert(id).inserted { sinkCompleted?(id) }
                 }
             }
         }
+    }
+
+    /// Inserts `id` into `list`, kept ascending so that its last element is the highest id.
+    private func insertAscending(_ list: inout [Int], _ id: Int) {
+        let position = list.firstIndex { $0 > id } ?? list.count
+        list.insert(id, at: position)
     }
 
     /// Drops every record (and the buffers their pullbacks hold) without running them.
