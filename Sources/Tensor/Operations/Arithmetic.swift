@@ -11,22 +11,32 @@ extension Tensor {
                 stridesB: Broadcasting.strides(of: b.shape, broadcastTo: shape))
             broadcastBinary(operation, plan: plan, a: a.pointer, b: b.pointer, out: output.pointer)
         }
-        let (x, y) = (a.detached, b.detached)
-        return Tape.record(name, output: output, inputs: [a, b]) { gradient, needed in
-            switch operation {
-            case .add:
-                return [needed[0] ? Broadcasting.reduce(gradient, to: x.shape) : nil,
-                        needed[1] ? Broadcasting.reduce(gradient, to: y.shape) : nil]
-            case .subtract:
-                return [needed[0] ? Broadcasting.reduce(gradient, to: x.shape) : nil,
-                        needed[1] ? Broadcasting.reduce(try gradient.scaled(by: -1), to: y.shape) : nil]
-            case .multiply:
-                return [needed[0] ? Broadcasting.reduce(try gradient * y, to: x.shape) : nil,
-                        needed[1] ? Broadcasting.reduce(try gradient * x, to: y.shape) : nil]
-            case .divide:
-                // d(x/y)/dy = −(x/y)/y
-                return [needed[0] ? Broadcasting.reduce(try gradient / y, to: x.shape) : nil,
-                        needed[1] ? Broadcasting.reduce(try (gradient * output).scaled(by: -1) / y, to: y.shape) : nil]
+        // Each pullback captures only what it needs: sums and differences keep shapes, not values
+        // (holding the inputs would keep every pre-bias activation alive until backward).
+        let (xShape, yShape) = (a.shape, b.shape)
+        switch operation {
+        case .add:
+            return Tape.record(name, output: output, inputs: [a, b]) { gradient, needed in
+                [needed[0] ? Broadcasting.reduce(gradient, to: xShape) : nil,
+                 needed[1] ? Broadcasting.reduce(gradient, to: yShape) : nil]
+            }
+        case .subtract:
+            return Tape.record(name, output: output, inputs: [a, b]) { gradient, needed in
+                [needed[0] ? Broadcasting.reduce(gradient, to: xShape) : nil,
+                 needed[1] ? Broadcasting.reduce(try gradient.scaled(by: -1), to: yShape) : nil]
+            }
+        case .multiply:
+            let (x, y) = (a.detached, b.detached)
+            return Tape.record(name, output: output, inputs: [a, b]) { gradient, needed in
+                [needed[0] ? Broadcasting.reduce(try gradient * y, to: xShape) : nil,
+                 needed[1] ? Broadcasting.reduce(try gradient * x, to: yShape) : nil]
+            }
+        case .divide:
+            // d(x/y)/dy = −(x/y)/y
+            let y = b.detached, quotient = output.detached
+            return Tape.record(name, output: output, inputs: [a, b]) { gradient, needed in
+                [needed[0] ? Broadcasting.reduce(try gradient / y, to: xShape) : nil,
+                 needed[1] ? Broadcasting.reduce(try (gradient * quotient).scaled(by: -1) / y, to: yShape) : nil]
             }
         }
     }
