@@ -1,4 +1,5 @@
 import CMPI
+import Dispatch
 import Kernels
 import Tensor
 
@@ -29,6 +30,8 @@ public final class GradientReducer {
     private var remaining: [Int] = []
     private var started = 0
     private var requests: [MPI_Request?] = []
+    /// Seconds the last `finish` spent blocked in MPI_Waitall: communication the backward pass did not hide.
+    public private(set) var lastWaitSeconds = 0.0
     private unowned let store: ParameterStore
 
     /// `devices`: all replicas of the job; with one, no Double accumulator is allocated (a single
@@ -97,7 +100,9 @@ public final class GradientReducer {
             return
         }
         while started < buckets.count { start(started) }
+        let waitStart = DispatchTime.now().uptimeNanoseconds
         if let runtime { runtime.waitAll(&requests) }
+        lastWaitSeconds = Double(DispatchTime.now().uptimeNanoseconds - waitStart) / 1e9
         let scale = 1 / Double(divisor)
         let gradients = store.gradients, sums = accumulator
         parallelFor(gradients.count, grain: 1 << 16) { range in

@@ -60,6 +60,8 @@ public final class MaskedLMTrainer {
         public let labelledTokens: Int
         public let learningRate: Float
         public let gradientNorm: Double
+        /// Seconds blocked waiting for gradient allreduces after backward (0 without MPI).
+        public let communicationWaitSeconds: Double
     }
 
     /// One update. `deviceBatches[d][m]` is micro-batch m of this rank's d-th device. A non-finite
@@ -96,7 +98,8 @@ public final class MaskedLMTrainer {
         let report = try optimizer.step(parameters, learningRate: learningRate)
         step += 1
         return StepResult(loss: loss, accuracy: totals[1] / max(totals[2], 1), labelledTokens: Int(totals[2]),
-                          learningRate: report.learningRate, gradientNorm: report.gradientNorm)
+                          learningRate: report.learningRate, gradientNorm: report.gradientNorm,
+                          communicationWaitSeconds: reducer.lastWaitSeconds)
     }
 
     /// Saves the whole state atomically (see `Checkpoint.write`). Call on one rank only.

@@ -99,7 +99,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     // MARK: - Files and overrides
 
     /// Reads a recipe file, applies `overrides` ("phases.0.steps=20", "optimizer.weight_decay=0"; values
-    /// are YAML scalars; `key=null` removes a key), and returns it with its resolved text (stored in every checkpoint).
+    /// are YAML scalars; `key=null` removes a key or a list element), and returns it with its resolved text (stored in every checkpoint).
     public static func load(path: String, overrides: [String] = []) throws -> (recipe: Recipe, text: String) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError.invalidRecipe("\(path): cannot read the file (missing?)")
@@ -142,6 +142,10 @@ public struct Recipe: Codable, Equatable, Sendable {
         if var list = node as? [Any] {
             guard let index = Int(key), list.indices.contains(index) else {
                 throw TrainingError.invalidRecipe("override \(override): \(key) is not an index of a \(list.count)-element list")
+            }
+            if path.count == 1, value is NSNull {  // phases.1=null drops that phase
+                list.remove(at: index)
+                return list
             }
             list[index] = try set(path.dropFirst(), to: value, in: list[index], override: override)
             return list

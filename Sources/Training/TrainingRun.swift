@@ -100,6 +100,7 @@ public final class TrainingRun {
                 summary.step = trainer.step
                 summary.lastLoss = result.loss
                 let now = Date()
+                let stepSeconds = now.timeIntervalSince(lastStepTime)
                 let tokensPerSecond = Double(perUpdate * layout.devices * rows.sequenceLength) / now.timeIntervalSince(lastStepTime)
                 lastStepTime = now
                 if runtime.isMain {
@@ -115,7 +116,8 @@ public final class TrainingRun {
                                           ("train/tokens_per_second", tokensPerSecond)], step: trainer.step)
                     try appendMetrics(["step": trainer.step, "phase": phase.name, "loss": Double(result.loss), "accuracy": result.accuracy,
                                        "learning_rate": Double(result.learningRate), "gradient_norm": result.gradientNorm,
-                                       "tokens_per_second": tokensPerSecond])
+                                       "tokens_per_second": tokensPerSecond, "step_seconds": stepSeconds,
+                                       "communication_wait_seconds": result.communicationWaitSeconds])
                 }
                 if let evalRows, trainer.step % recipe.evalEvery == 0 || trainer.step == end {
                     if let evaluation = try evaluate(trainer, rows: evalRows, perDeviceBatch: phase.perDeviceBatch, seed: recipe.seed) {
