@@ -22,10 +22,16 @@ public final class Tape {
     /// What a pullback returns: a gradient for each input, or nil where none is needed.
     typealias Pullback = (_ outputGradient: Tensor, _ needed: [Bool]) throws -> [Tensor?]
 
+    /// Adds an input's gradient, computed from the output gradient, straight into a parameter's
+    /// gradient buffer (which has that input's shape): no temporary of the parameter's size.
+    typealias SinkAccumulator = (_ outputGradient: Tensor, _ sink: UnsafeMutablePointer<Float>) throws -> Void
+
     struct Record {
         let operation: String
         let inputs: [TapeNode?]
         let pullback: Pullback
+        /// Per input index: how to accumulate into a parameter sink directly, when the input is one.
+        var accumulators: [Int: SinkAccumulator] = [:]
     }
 
     enum Leaf {
@@ -119,9 +125,21 @@ public final class Tape {
             // Taking the record out frees what its pullback captured (activations) as soon as it
             // has run, so memory falls during backward instead of at its end.
             if let record = records.removeValue(forKey: id) {
-                let needed = record.inputs.map { $0 != nil }
+                // Inputs that are parameters with a direct accumulator are not asked of the pullback.
+                var direct: [(Int, Tensor)] = []
+                for (index, input) in record.inputs.enumerated() {
+                    if let input, record.accumulators[index] != nil, case .sink(let sink)? = leaves[input.id] {
+                        direct.append((index, sink))
+                    }
+                }
+                let needed = record.inputs.enumerated().map { index, input in input != nil && !direct.contains { $0.0 == index } }
+                for (index, sink) in direct {
+                    try record.accumulators[index]!(gradient, sink.pointer)
+                    let id = record.inputs[index]!.id
+                    if !touchedSinks.contains(id) { insertAscending(&touchedSinks, id) }
+                }
                 let inputGradients = try record.pullback(gradient, needed)
-                for (input, inputGradient) in zip(record.inputs, inputGradients) {
+                for (index, (input, inputGradient)) in zip(record.inputs, inputGradients).enumerated() where needed[index] {
                     guard let input, let inputGradient else { continue }
                     if case .sink(let sink)? = leaves[input.id] {
                         guard sink.shape == inputGradient.shape else {
@@ -163,7 +181,8 @@ public final class Tape {
 
     /// Records `output` as made by `operation` from `inputs`; returns it attached to the tape, or
     /// unchanged when no input needs a gradient.
-    static func record(_ operation: String, output: Tensor, inputs: [Tensor], pullback: @escaping Pullback) -> Tensor {
+    static func record(_ operation: String, output: Tensor, inputs: [Tensor], accumulators: [Int: SinkAccumulator] = [:],
+                       pullback: @escaping Pullback) -> Tensor {
         var tape: Tape?
         for input in inputs {
             if let candidate = input.node?.tape, candidate.isRecording { tape = candidate; break }
@@ -174,7 +193,7 @@ public final class Tape {
             return node
         }
         let id = tape.makeID()
-        tape.records[id] = Record(operation: operation, inputs: inputNodes, pullback: pullback)
+        tape.records[id] = Record(operation: operation, inputs: inputNodes, pullback: pullback, accumulators: accumulators)
         return Tensor(shape: output.shape, storage: output.storage, node: TapeNode(tape: tape, id: id))
     }
 }

@@ -15,12 +15,17 @@ extension Tensor {
         indices.indices.withUnsafeBufferPointer { ids in
             embeddingForward(table: table.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, into: output.pointer)
         }
-        return Tape.record("embedding", output: output, inputs: [table]) { gradient, _ in
-            let result = Tensor.zeros([vocabulary, columns])
+        let skipped = paddingIndex.map { Int32($0) }
+        // A parameter table gets its rows scattered straight into its gradient buffer: no [V, C] temporary.
+        let scatter: Tape.SinkAccumulator = { gradient, sink in
             indices.indices.withUnsafeBufferPointer { ids in
-                embeddingBackward(dtable: result.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, dout: gradient.pointer,
-                                  skipping: paddingIndex.map { Int32($0) })
+                embeddingBackward(dtable: sink, columns: columns, indices: ids.baseAddress!, count: indices.count, dout: gradient.pointer, skipping: skipped)
             }
+        }
+        return Tape.record("embedding", output: output, inputs: [table], accumulators: [0: scatter]) { gradient, needed in
+            guard needed[0] else { return [nil] }
+            let result = Tensor.zeros([vocabulary, columns])
+            try scatter(gradient, result.pointer)
             return [result]
         }
     }

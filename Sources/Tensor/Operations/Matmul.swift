@@ -9,7 +9,23 @@ extension Tensor {
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
         let output = try matmulValue(a, b, transposeA: transposeA, transposeB: transposeB)
         let (x, y) = (a.detached, b.detached)
-        return Tape.record("matmul", output: output, inputs: [a, b]) { gradient, needed in
+        var accumulators: [Int: Tape.SinkAccumulator] = [:]
+        if y.rank == 2, !transposeA {
+            // A weight matrix that is a parameter: its gradient, summed over every row of the batch,
+            // is accumulated by one product straight into its gradient buffer (beta = 1).
+            let (k, columns) = (x.shape[x.rank - 1], y.shape[1])
+            accumulators[1] = { gradient, sink in
+                let rows = x.scalarCount / k
+                if transposeB {  // dW[N, K] += dYᵀ[N, rows] · X[rows, K]
+                    gemm(transposeA: true, transposeB: false, m: y.shape[0], n: k, k: rows,
+                         a: gradient.pointer, lda: y.shape[0], b: x.pointer, ldb: k, beta: 1, c: sink, ldc: k)
+                } else {         // dW[K, N] += Xᵀ[K, rows] · dY[rows, N]
+                    gemm(transposeA: true, transposeB: false, m: k, n: columns, k: rows,
+                         a: x.pointer, lda: k, b: gradient.pointer, ldb: columns, beta: 1, c: sink, ldc: columns)
+                }
+            }
+        }
+        return Tape.record("matmul", output: output, inputs: [a, b], accumulators: accumulators) { gradient, needed in
             var gradientA: Tensor?, gradientB: Tensor?
             if needed[0] {
                 let full = transposeA
