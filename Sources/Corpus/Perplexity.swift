@@ -22,6 +22,19 @@ public struct DocumentPerplexity: Equatable, Sendable {
     }
 }
 
+extension NGramModel {
+    /// Each text's `DocumentPerplexity`, scored on all cores (the model is read-only once loaded).
+    public func documentPerplexities(_ texts: [String], normalize: Bool = false) -> [DocumentPerplexity] {
+        var results = [DocumentPerplexity?](repeating: nil, count: texts.count)
+        results.withUnsafeMutableBufferPointer { output in
+            DispatchQueue.concurrentPerform(iterations: texts.count) { index in
+                output[index] = DocumentPerplexity(text: texts[index], model: self, normalize: normalize)
+            }
+        }
+        return results.map { $0! }
+    }
+}
+
 /// `len(line.split())` in Python 3: runs of Unicode whitespace (`str.isspace`) separate words.
 func pythonWordCount(_ line: String) -> Int {
     var count = 0, inWord = false

@@ -73,7 +73,7 @@ public struct SamplingRun {
             let writer = try GzipLineWriter(path: URL(fileURLWithPath: outputDirectory).appendingPathComponent(name).path)
             var pending: [Document] = []
             func flush() throws {
-                let perplexities = scoreInParallel(pending.map(\.text))
+                let perplexities = model.documentPerplexities(pending.map(\.text), normalize: normalize).map(\.perplexity)
                 for (document, perplexity) in zip(pending, perplexities) {
                     let quartile = sampler.quartile(of: perplexity)
                     report.seenPerQuartile[quartile] += 1
@@ -97,21 +97,5 @@ public struct SamplingRun {
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
-    }
-
-    /// BERTIN perplexities of `texts`, computed on all cores.
-    public func scoreInParallel(_ texts: [String]) -> [Double] {
-        scoreDocumentsInParallel(texts).map(\.perplexity)
-    }
-
-    /// Each text's score, word count and perplexity, computed on all cores.
-    public func scoreDocumentsInParallel(_ texts: [String]) -> [DocumentPerplexity] {
-        var results = [DocumentPerplexity?](repeating: nil, count: texts.count)
-        results.withUnsafeMutableBufferPointer { output in
-            DispatchQueue.concurrentPerform(iterations: texts.count) { index in
-                output[index] = DocumentPerplexity(text: texts[index], model: model, normalize: normalize)
-            }
-        }
-        return results.map { $0! }
     }
 }

@@ -19,11 +19,9 @@ struct Perplexity: ParsableCommand {
 
     func run() throws {
         let languageModel = try NGramModel(arpaPath: model)
-        var sampling = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: 0)
-        sampling.normalize = ccnetNormalize
         var pending: [Document] = []
         func flush() {
-            for scored in sampling.scoreDocumentsInParallel(pending.map(\.text)) {
+            for scored in languageModel.documentPerplexities(pending.map(\.text), normalize: ccnetNormalize) {
                 print("{\"perplexity\": \(scored.perplexity), \"log10_score\": \(scored.logScore), \"words\": \(scored.words)}")
             }
             pending.removeAll()

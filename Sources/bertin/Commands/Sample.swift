@@ -66,9 +66,7 @@ struct Sample: ParsableCommand {
                     if texts.count == count { throw StopReading() }
                 }
             } catch is StopReading {}
-            var probe = SamplingRun(model: languageModel, sampler: try PerplexitySampler(method: .random), seed: seed)
-            probe.normalize = ccnetNormalize
-            chosen = try quartileBoundaries(of: probe.scoreInParallel(texts))
+            chosen = try quartileBoundaries(of: languageModel.documentPerplexities(texts, normalize: ccnetNormalize).map(\.perplexity))
             FileHandle.standardError.write(Data("boundaries from \(texts.count) documents: \(chosen)\n".utf8))
         }
         let sampler = try PerplexitySampler(method: SamplingMethod(rawValue: method)!, boundaries: chosen, factor: factor)
