@@ -173,22 +173,7 @@ func wordHash<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == 
 /// Calls `body` with the hash of each word as kenlm's Python `score` splits them: the UTF-8 bytes
 /// split on ASCII whitespace.
 func forEachKenlmWordHash(_ sentence: String, _ body: (UInt64) -> Void) {
-    var state: UInt64 = 0xCBF2_9CE4_8422_2325
-    var inWord = false
-    func finish() {
-        var hash = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        hash ^= hash >> 31
-        body(hash)
-        state = 0xCBF2_9CE4_8422_2325
-        inWord = false
+    for word in sentence.utf8.split(whereSeparator: { $0 == 0x20 || (0x09...0x0D).contains($0) }) {
+        body(wordHash(word))
     }
-    for byte in sentence.utf8 {
-        if byte == 0x20 || (0x09...0x0D).contains(byte) {
-            if inWord { finish() }
-        } else {
-            state = (state ^ UInt64(byte)) &* 0x100_0000_01B3
-            inWord = true
-        }
-    }
-    if inWord { finish() }
 }
