@@ -27,15 +27,21 @@ public func adamWUpdate(
 ) {
     let correction1 = Float(1 - Foundation.pow(Double(s.beta1), Double(s.step)))
     let correction2 = Float(1 - Foundation.pow(Double(s.beta2), Double(s.step)))
+    @inline(__always) func update(_ i: Int, decayFactor: Float) {
+        let gi = g[i]
+        let mi = s.beta1 * m[i] + (1 - s.beta1) * gi
+        let vi = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
+        m[i] = mi
+        v[i] = vi
+        let update = (mi / correction1) / ((vi / correction2).squareRoot() + s.epsilon)
+        p[i] -= s.learningRate * (update + s.weightDecay * decayFactor * p[i])
+    }
+    // The mask test stays out of the per-element loop: the optimizer passes none.
     parallelFor(count, grain: 16_384) { range in
-        for i in range {
-            let gi = g[i]
-            let mi = s.beta1 * m[i] + (1 - s.beta1) * gi
-            let vi = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            let update = (mi / correction1) / ((vi / correction2).squareRoot() + s.epsilon)
-            p[i] -= s.learningRate * (update + s.weightDecay * (decay?[i] ?? 1) * p[i])
+        if let decay {
+            for i in range { update(i, decayFactor: decay[i]) }
+        } else {
+            for i in range { update(i, decayFactor: 1) }
         }
     }
 }
