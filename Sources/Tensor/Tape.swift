@@ -108,17 +108,18 @@ public final class Tape {
         // Parameter gradients go straight into their sinks as they arrive (no pending copy of a
         // large weight's gradient, no fresh sum per contribution); a sink counts as complete once
         // the walk passes its id, since every consumer has a later one.
-        var touchedSinks: [Int] = []
-        var reported = Set<Int>()
-        func reportSinks(downTo id: Int) {
-            while let last = touchedSinks.last, last >= id {
-                touchedSinks.removeLast()
-                if reported.insert(last).inserted { sinkCompleted?(last) }
+        var touchedSinks = Set<Int>()
+        func accumulate(_ gradient: Tensor, into sink: Tensor, leaf id: Int) throws {
+            guard sink.shape == gradient.shape else {
+                throw TensorError.shapeMismatch(operation: "gradient accumulation", shapes: [sink.shape, gradient.shape], reason: "internal: a parameter's gradient has another shape")
             }
+            addInPlace(gradient.pointer, count: gradient.scalarCount, into: sink.pointer)
+            touchedSinks.insert(id)
         }
-        defer { reportSinks(downTo: 0) }
+        // Sinks the walk never reached (it stops once nothing is pending) are complete at the end.
+        defer { for id in touchedSinks.sorted(by: >) { sinkCompleted?(id) } }
         for id in stride(from: start.id, through: 0, by: -1) {
-            reportSinks(downTo: id)
+            if touchedSinks.remove(id) != nil { sinkCompleted?(id) }
             // Nothing left to propagate: older nodes (earlier micro-steps on a reused tape) are skipped.
             if pending.isEmpty { break }
             guard let gradient = pending.removeValue(forKey: id) else { continue }
@@ -135,18 +136,13 @@ public final class Tape {
                 let needed = record.inputs.enumerated().map { index, input in input != nil && !direct.contains { $0.0 == index } }
                 for (index, sink) in direct {
                     try record.accumulators[index]!(gradient, sink.pointer)
-                    let id = record.inputs[index]!.id
-                    if !touchedSinks.contains(id) { insertAscending(&touchedSinks, id) }
+                    touchedSinks.insert(record.inputs[index]!.id)
                 }
                 let inputGradients = try record.pullback(gradient, needed)
                 for (index, (input, inputGradient)) in zip(record.inputs, inputGradients).enumerated() where needed[index] {
                     guard let input, let inputGradient else { continue }
                     if case .sink(let sink)? = leaves[input.id] {
-                        guard sink.shape == inputGradient.shape else {
-                            throw TensorError.shapeMismatch(operation: "gradient accumulation", shapes: [sink.shape, inputGradient.shape], reason: "internal: a parameter's gradient has another shape")
-                        }
-                        addInPlace(inputGradient.pointer, count: inputGradient.scalarCount, into: sink.pointer)
-                        if !touchedSinks.contains(input.id) { insertAscending(&touchedSinks, input.id) }
+                        try accumulate(inputGradient, into: sink, leaf: input.id)
                         continue
                     }
                     pending[input.id] = try pending[input.id].map { try $0.addingGradient(inputGradient) } ?? inputGradient
@@ -156,17 +152,10 @@ public final class Tape {
                 case .variable:
                     keptGradients[id] = try keptGradients[id].map { try $0.addingGradient(gradient) } ?? gradient
                 case .sink(let sink):  // only when backward starts at a parameter itself
-                    addInPlace(gradient.pointer, count: gradient.scalarCount, into: sink.pointer)
-                    if reported.insert(id).inserted { sinkCompleted?(id) }
+                    try accumulate(gradient, into: sink, leaf: id)
                 }
             }
         }
-    }
-
-    /// Inserts `id` into `list`, kept ascending so that its last element is the highest id.
-    private func insertAscending(_ list: inout [Int], _ id: Int) {
-        let position = list.firstIndex { $0 > id } ?? list.count
-        list.insert(id, at: position)
     }
 
     /// Drops every record (and the buffers their pullbacks hold) without running them.
