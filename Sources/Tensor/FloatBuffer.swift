@@ -1,5 +1,5 @@
-/// A zero-filled, 64-byte-aligned Float32 buffer that frees itself: optimizer moments and masks
-/// laid out like a `ParameterStore`'s flat buffer.
+/// A zero-filled, 64-byte-aligned Float32 buffer that frees itself: a `ParameterStore`'s values and
+/// gradients, and optimizer moments laid out like them.
 public final class FloatBuffer {
     public let values: UnsafeMutableBufferPointer<Float>
 

@@ -21,6 +21,8 @@ public final class ParameterStore {
     public let values: UnsafeMutableBufferPointer<Float>
     /// All gradients, same layout as `values`.
     public let gradients: UnsafeMutableBufferPointer<Float>
+    private let valueBuffer: FloatBuffer
+    private let gradientBuffer: FloatBuffer
 
     static let alignment = 16
 
@@ -43,20 +45,10 @@ public final class ParameterStore {
         }
         self.entries = entries
         self.index = index
-        values = Self.allocate(offset)
-        gradients = Self.allocate(offset)
-    }
-
-    deinit {
-        UnsafeMutableRawPointer(values.baseAddress!).deallocate()
-        UnsafeMutableRawPointer(gradients.baseAddress!).deallocate()
-    }
-
-    private static func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        let pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-        return UnsafeMutableBufferPointer(start: pointer, count: count)
+        valueBuffer = FloatBuffer(count: offset)
+        gradientBuffer = FloatBuffer(count: offset)
+        values = valueBuffer.values
+        gradients = gradientBuffer.values
     }
 
     /// Total floats in each buffer, padding included.
