@@ -16,6 +16,11 @@ struct TrainBenchmark {
         let tokensPerSecond: Double
         let secondsPerStep: Double
         let peakResidentMegabytes: Double
+        /// The most tensor memory (buffers above 64 KiB) live at once in a timed step, and what the
+        /// tensor cache had mapped at the end: their difference is what per-size-class reuse costs.
+        let peakTensorMegabytes: Double
+        let mappedTensorMegabytes: Double
+        let tensorMappingsPerStep: Double
         let parameters: Int
         let sgemmGigaflops: Double
     }
@@ -34,13 +39,18 @@ struct TrainBenchmark {
         }
         for step in 0..<warmup { try trainer.step([[try collator.batch(rows: rows(step), step: step, device: 0)]]) }
         let inputs = try (0..<steps).map { try collator.batch(rows: rows(warmup + $0), step: warmup + $0, device: 0) }
+        TensorBufferCache.shared.resetPeak()
+        let mappingsBefore = TensorBufferCache.shared.statistics.mappings
         let started = Date()
         for input in inputs { try trainer.step([[input]]) }
         let seconds = Date().timeIntervalSince(started)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Result(tokensPerSecond: Double(steps * batch * sequenceLength) / seconds, secondsPerStep: seconds / Double(steps),
-                      peakResidentMegabytes: Double(usage.ru_maxrss) / 1024, parameters: trainer.parameters.parameterCount,
+                      peakResidentMegabytes: Double(usage.ru_maxrss) / 1024,
+                      peakTensorMegabytes: Double(TensorBufferCache.shared.statistics.peakLive) / 1_048_576,
+                      mappedTensorMegabytes: Double(TensorBufferCache.shared.statistics.mapped) / 1_048_576,
+                      tensorMappingsPerStep: Double(TensorBufferCache.shared.statistics.mappings - mappingsBefore) / Double(steps), parameters: trainer.parameters.parameterCount,
                       sgemmGigaflops: measureSgemm())
     }
 
