@@ -11,8 +11,9 @@ import Glibc
 /// compute threads the heap fragmented until base-512 held ~1 GB more than it used (malloc_stats:
 /// the same bytes in use, the heap grown). Blocks kept apart, in free lists per size class, are
 /// never split by small allocations, and from the second step on nearly every request is met from
-/// a list: no page faults and no zero-filling, which is why malloc's own mmap is turned off (see
-/// `AllocatorPolicy`). Buffers of 64 KiB or less stay with malloc.
+/// a list: no page faults and no zero-filling (glibc serves large blocks with fresh mmaps and
+/// unmaps them on free, which cost a third of a RoBERTa-base step before tensors kept their own).
+/// Buffers of 64 KiB or less stay with malloc.
 ///
 /// How much stays mapped is bounded: on a miss, cached blocks are unmapped, longest-unused first,
 /// until what is mapped fits under the most that was ever live plus `slack` of it. Sizes that stop

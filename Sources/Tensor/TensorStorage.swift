@@ -15,7 +15,6 @@ final class TensorStorage {
     private let cachedBlockSize: Int
 
     init(count: Int) {
-        _ = AllocatorPolicy.applied
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         if bytes > TensorBufferCache.threshold {
             let block = TensorBufferCache.shared.allocate(byteCount: bytes)
