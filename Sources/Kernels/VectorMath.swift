@@ -5,7 +5,7 @@
 /// Results below ~1e-38 flush to 0; NaN stays NaN, so a NaN loss is never hidden.
 @inline(__always)
 public func vectorExp(_ input: Vector) -> Vector {
-    let x0 = pointwiseMin(pointwiseMax(input, Vector(repeating: -87.33654)), Vector(repeating: 88.37626))
+    let x0 = lanesMin(lanesMax(input, Vector(repeating: -87.33654)), Vector(repeating: 88.37626))
     // n = round(x / ln 2) by the 1.5·2²³ trick: adding it leaves the integer in the low mantissa
     // bits (pure lane arithmetic, where Swift's generic rounding and conversion are scalar loops).
     let magic = Vector(repeating: 12_582_912)
@@ -77,7 +77,7 @@ func sumOfExponentials(_ x: UnsafePointer<Float>, minus shift: Float, count: Int
 /// the negative tail, where GELU's value is tiny.
 @inline(__always)
 public func vectorNormalCDF(_ x: Vector) -> Vector {
-    let z = pointwiseMax(x, -x) * 0.707_106_781_186_547_5
+    let z = lanesMax(x, -x) * 0.707_106_781_186_547_5
     let t = 1 / (1 + 0.5 * z)
     var p = Vector(repeating: 0.170_872_77)
     p = p * t - 0.822_152_23
