@@ -25,6 +25,34 @@ public struct Philox4x32: Sendable {
     }
 }
 
+/// Eight Philox blocks at once, for counters (`first`..., c1, c2, c3): the same rounds on lanes.
+/// Word j of lane b equals word j of `block((first[b], c1, c2, c3))`.
+public struct PhiloxLanes {
+    public var w0, w1, w2, w3: SIMD8<UInt32>
+
+    @inline(__always)
+    public init(_ generator: Philox4x32, first: SIMD8<UInt32>, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32) {
+        var c0 = first, c1 = SIMD8<UInt32>(repeating: c1), c2 = SIMD8<UInt32>(repeating: c2), c3 = SIMD8<UInt32>(repeating: c3)
+        var k0 = generator.key.0, k1 = generator.key.1
+        for round in 0..<10 {
+            if round > 0 {
+                k0 &+= 0x9E37_79B9
+                k1 &+= 0xBB67_AE85
+            }
+            // 32 × 32 → 64-bit products of zero-extended lanes (one vpmuludq per four lanes).
+            let p0 = SIMD8<UInt64>(truncatingIfNeeded: c0) &* 0xD251_1F53
+            let p1 = SIMD8<UInt64>(truncatingIfNeeded: c2) &* 0xCD9E_8D57
+            let next0 = SIMD8<UInt32>(truncatingIfNeeded: p1 &>> 32) ^ c1 ^ k0
+            let next2 = SIMD8<UInt32>(truncatingIfNeeded: p0 &>> 32) ^ c3 ^ k1
+            c1 = SIMD8<UInt32>(truncatingIfNeeded: p1)
+            c3 = SIMD8<UInt32>(truncatingIfNeeded: p0)
+            c0 = next0
+            c2 = next2
+        }
+        (w0, w1, w2, w3) = (c0, c1, c2, c3)
+    }
+}
+
 /// Where a stream of randomness belongs: the run's seed, the training step, the device (replica)
 /// and which tensor of the step (each dropout site gets its own `stream`).
 public struct RandomKey: Sendable, Hashable {
@@ -49,6 +77,13 @@ public struct RandomKey: Sendable, Hashable {
 
     var generator: Philox4x32 {
         Philox4x32(key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+    }
+
+    /// The words of blocks `first ..< first + 8` (elements `4·first ..< 4·first + 32`).
+    @inline(__always)
+    func lanes(firstBlock first: Int) -> PhiloxLanes {
+        let blocks = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: first)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
+        return PhiloxLanes(generator, first: blocks, stream, step, device)
     }
 
     /// Four random words for elements `4·block ..< 4·block + 4`.

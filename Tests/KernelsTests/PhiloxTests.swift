@@ -36,3 +36,17 @@ import Testing
         #expect(again == Array(values[..<10]), "a pure function of the key and the index")
     }
 }
+
+/// The eight-lane generator the dropout kernel uses draws the very words of the scalar one.
+@Suite struct PhiloxLanesTests {
+    @Test func lanesEqualScalarBlocks() {
+        for (seed, first) in [(UInt64(0), 0), (0xdead_beef_1234_5678, 1_000_003), (7, Int(UInt32.max) - 3)] {
+            let key = RandomKey(seed: seed, step: 11, device: 3, stream: 9)
+            let lanes = key.lanes(firstBlock: first)
+            for b in 0..<8 {
+                let w = key.words(block: first + b)
+                #expect([lanes.w0[b], lanes.w1[b], lanes.w2[b], lanes.w3[b]] == [w.0, w.1, w.2, w.3], "seed \(seed) block \(first + b)")
+            }
+        }
+    }
+}
