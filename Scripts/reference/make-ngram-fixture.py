@@ -98,7 +98,9 @@ with tempfile.NamedTemporaryFile(suffix=".arpa") as plain:
     model = kenlm.Model(plain.name)
 
 hard = ["", "   ", "palabra", "xyzzy desconocida qwerty", "El  núcleo\tde\u00a0Linux", "¿Qué? ¡Sí! ñandú 😀 漢字",
-        "la la la la la la", "a\u2003b\u3000c", "e\u0301 combinando"]
+        "la la la la la la", "a\u2003b\u3000c", "e\u0301 combinando",
+        # Windows line ends: Python's split("\n") leaves "\r" on each line (whitespace to kenlm).
+        "primera línea\r\nsegunda línea\r\n\r\nfin\r", "líneas\n\nvacías\n"]
 validation = documents("c4-es-validation.tfrecord-00000-of-00001.json.gz")[:12]
 
 

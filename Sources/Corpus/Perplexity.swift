@@ -10,12 +10,26 @@ public struct DocumentPerplexity: Equatable, Sendable {
     public var perplexity: Double { Foundation.pow(10, -logScore / Double(words)) }
 
     /// `normalize: true` first applies CCNet's line normalisation (`ccnetNormalize`) to every line.
+    ///
+    /// Lines are cut at "\n" bytes, as Python's `split("\n")` cuts them (a Swift Character split
+    /// would keep "\r\n" together, one grapheme), and scored from the document's bytes.
     public init(text: String, model: NGramModel, normalize: Bool = false) {
         var logScore = 0.0, words = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = normalize ? ccnetNormalize(String(raw)) : String(raw)
-            logScore += model.score(line)
-            words += pythonWordCount(line) + 1
+        var document = text
+        document.withUTF8 { bytes in
+            var start = 0
+            for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x0A {
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                start = end + 1
+                if normalize {
+                    let line = ccnetNormalize(String(decoding: raw, as: UTF8.self))
+                    logScore += model.score(line)
+                    words += pythonWordCount(line) + 1
+                } else {
+                    logScore += model.score(utf8: raw)
+                    words += pythonWordCount(utf8: raw) + 1
+                }
+            }
         }
         self.logScore = logScore
         self.words = words
@@ -40,6 +54,16 @@ func pythonWordCount(_ line: String) -> Int {
     var count = 0, inWord = false
     for scalar in line.unicodeScalars {
         if isPythonWhitespace(scalar) { inWord = false } else if !inWord { inWord = true; count += 1 }
+    }
+    return count
+}
+
+/// `pythonWordCount` of a line given as UTF-8 bytes; ASCII lines are counted on the bytes.
+func pythonWordCount(utf8 line: UnsafeBufferPointer<UInt8>) -> Int {
+    guard line.allSatisfy({ $0 < 0x80 }) else { return pythonWordCount(String(decoding: line, as: UTF8.self)) }
+    var count = 0, inWord = false
+    for byte in line {
+        if isPythonWhitespace(Unicode.Scalar(byte)) { inWord = false } else if !inWord { inWord = true; count += 1 }
     }
     return count
 }
