@@ -50,20 +50,19 @@ extension NGramModel {
 }
 
 /// `len(line.split())` in Python 3: runs of Unicode whitespace (`str.isspace`) separate words.
-func pythonWordCount(_ line: String) -> Int {
-    var count = 0, inWord = false
-    for scalar in line.unicodeScalars {
-        if isPythonWhitespace(scalar) { inWord = false } else if !inWord { inWord = true; count += 1 }
-    }
-    return count
-}
+func pythonWordCount(_ line: String) -> Int { pythonWordCount(scalars: line.unicodeScalars) }
 
-/// `pythonWordCount` of a line given as UTF-8 bytes; ASCII lines are counted on the bytes.
+/// `pythonWordCount` of a line given as UTF-8 bytes: an ASCII line is counted on its bytes, with
+/// no String made.
 func pythonWordCount(utf8 line: UnsafeBufferPointer<UInt8>) -> Int {
     guard line.allSatisfy({ $0 < 0x80 }) else { return pythonWordCount(String(decoding: line, as: UTF8.self)) }
+    return pythonWordCount(scalars: line.lazy.map { Unicode.Scalar($0) })
+}
+
+private func pythonWordCount<Scalars: Sequence<Unicode.Scalar>>(scalars: Scalars) -> Int {
     var count = 0, inWord = false
-    for byte in line {
-        if isPythonWhitespace(Unicode.Scalar(byte)) { inWord = false } else if !inWord { inWord = true; count += 1 }
+    for scalar in scalars {
+        if isPythonWhitespace(scalar) { inWord = false } else if !inWord { inWord = true; count += 1 }
     }
     return count
 }
