@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Write-then-rename: how every file and folder of the project is replaced.
+        .target(name: "AtomicFiles", swiftSettings: commonSettings),
         // Hot loops: BLAS calls and SIMD loops over unsafe buffers, each with a plain reference twin.
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Float32 tensors, the autodiff tape, the flat parameter buffer.
@@ -36,17 +38,17 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
         // AdamW, learning-rate schedules, clipping, gradient accumulation.
         .target(name: "Optimization", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
-        // The HDF5 training-state file.
-        .target(name: "Checkpointing", dependencies: ["CHDF5", "Tensor", "Optimization"], swiftSettings: commonSettings),
+        // The HDF5 training-state file, and models rebuilt from it through the registry.
+        .target(name: "Checkpointing", dependencies: ["CHDF5", "AtomicFiles", "Tensor", "Optimization", "Models"], swiftSettings: commonSettings),
         // MPI: the job, and gradient buckets reduced as backward produces them.
         .target(name: "Distributed", dependencies: ["CMPI", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // The training loop's state and step (single process here; data-parallel over MPI later).
         .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Corpus", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
         // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
-        .target(name: "Corpus", dependencies: ["CZlib", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
+        .target(name: "Corpus", dependencies: ["CZlib", "AtomicFiles", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: commonSettings),
-        // transformers directories (config.json and safetensors) to and from checkpoints.
-        .target(name: "Interop", dependencies: ["Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
+        // transformers directories (config.json and safetensors, sharded or not) to and from checkpoints, for every registered family.
+        .target(name: "Interop", dependencies: ["AtomicFiles", "Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
 
         .executableTarget(
             name: "bertin",

@@ -141,6 +141,30 @@ def attention(q, k, v, m):
     return torch.softmax(scores + additive, -1) @ v
 case("attention_composite", "attention", [randn(2, 3, 4, 5), randn(2, 3, 4, 5), randn(2, 3, 4, 5)], attention, indices=mask)
 
+# GPT-J's rotary embedding exactly as transformers' modeling_gptj computes it (float32 sin/cos
+# table, interleaved pairs via rotate_every_two) on the first rotary_dim features of [B, T, H, D].
+from transformers.models.gptj.modeling_gptj import apply_rotary_pos_emb, create_sinusoidal_positions
+def rotary(x, positions, rotary_dim, table_size=16):
+    sincos = create_sinusoidal_positions(table_size, rotary_dim).to(x.dtype)[positions]  # [B, T, R]
+    sin, cos = torch.split(sincos, rotary_dim // 2, dim=-1)
+    turned = apply_rotary_pos_emb(x[..., :rotary_dim], sin, cos)
+    return torch.cat([turned, x[..., rotary_dim:]], dim=-1)
+positions = torch.tensor([[0, 1, 2], [3, 5, 7]], dtype=torch.int64)
+case("rotary_partial", "rotary", [randn(2, 3, 2, 6)], lambda x, p: rotary(x, p, 4), attributes={"rotaryDimension": 4}, indices=positions)
+case("rotary_full", "rotary", [randn(2, 3, 2, 4)], lambda x, p: rotary(x, p, 4), attributes={"rotaryDimension": 4}, indices=positions)
+
+# The causal + padding mask (transformers' create_causal_mask, eager: min where masked) under a
+# softmax: T queries at the last T of S positions (S > T: earlier keys from a cache).
+def causal_softmax(scores, m):
+    queries, keys = scores.shape[-2], scores.shape[-1]
+    allowed = torch.arange(keys)[None, :] <= (keys - queries + torch.arange(queries))[:, None]  # [T, S]
+    allowed = allowed[None, None] & m[:, None, None, :].bool()
+    additive = torch.where(allowed, 0.0, torch.finfo(torch.float32).min).to(scores.dtype)
+    return torch.softmax(scores + additive, -1)
+causal_mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.int64)
+case("causal_softmax", "causalSoftmax", [randn(2, 3, 5, 5, scale=2)], causal_softmax, indices=causal_mask)
+case("causal_softmax_past", "causalSoftmax", [randn(2, 3, 2, 5, scale=2)], causal_softmax, indices=causal_mask)
+
 out = ROOT / "Tests/TensorTests/Fixtures/primitives.json"
 out.write_text(json.dumps({"generator": "Scripts/reference/make-tensor-fixtures.py", "torch": torch.__version__, "cases": cases}))
 print(f"wrote {len(cases)} cases to {out.relative_to(ROOT)}")

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Optimization
 import Tensor
@@ -73,26 +74,14 @@ public enum Checkpoint {
     /// Runs `body` on a temporary file beside `path`, flushes and syncs it, then renames it over
     /// `path`; on any failure the temporary file is removed and `path` is left as it was.
     static func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError.file(path: path, reason: "cannot create the folder \(folder.path): \(error.localizedDescription)")
-        }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
-        do {
-            let file = try HDF5File.create(at: temporary)
-            try body(file)
-            try file.close()
-            try synchronize(path: temporary)
-            guard rename(temporary, path) == 0 else {
-                throw CheckpointError.file(path: path, reason: "cannot rename \(temporary) into place: \(String(cString: strerror(errno)))")
+            try AtomicFile.replace(path) { temporary in
+                let file = try HDF5File.create(at: temporary)
+                try body(file)
+                try file.close()
             }
-            try? synchronize(path: folder.path)
-        } catch {
-            unlink(temporary)
-            throw error
+        } catch let failure as AtomicFile.Failure {
+            throw CheckpointError.file(path: failure.path, reason: failure.reason)
         }
     }
 
@@ -151,13 +140,5 @@ public enum Checkpoint {
         let values = try file.readIntegers(at: name)
         guard values.count == 1 else { throw CheckpointError.dataset(path: file.path, dataset: name, reason: "holds \(values.count) values, expected 1") }
         return values[0]
-    }
-
-    /// fsync: the bytes are on disk before the rename makes them the checkpoint.
-    private static func synchronize(path: String) throws {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw CheckpointError.file(path: path, reason: "cannot open to sync") }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw CheckpointError.file(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
     }
 }

@@ -1,4 +1,5 @@
 import CZlib
+import AtomicFiles
 import Foundation
 
 /// Writes lines to a gzip file, atomically: into `.<name>.partial-<pid>` beside it, renamed into place by `finish()`.
@@ -14,7 +15,7 @@ public final class GzipLineWriter {
         self.path = path
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        temporary = AtomicFile.temporaryPath(for: url.path)
         guard let file = fopen(temporary, "wb") else {
             throw CorpusError.unreadableFile(path: path, reason: "cannot create: \(String(cString: strerror(errno)))")
         }
@@ -45,11 +46,14 @@ public final class GzipLineWriter {
         try compress([], flush: Z_FINISH)
         deflateEnd(&stream)
         done = true
-        let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
+        let flushed = fflush(file) == 0
         fclose(file)
-        guard flushed, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw CorpusError.unreadableFile(path: path, reason: "cannot finish writing: \(String(cString: strerror(errno)))")
+        do {
+            guard flushed else { throw AtomicFile.Failure(path: path, reason: String(cString: strerror(errno))) }
+            try AtomicFile.commit(temporary: temporary, to: path)
+        } catch {
+            AtomicFile.discard(temporary)
+            throw CorpusError.unreadableFile(path: path, reason: "cannot finish writing: \(error)")
         }
     }
 

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Kernels
 
@@ -12,6 +13,11 @@ public struct RowPreparation {
     public var shuffleBuffer = 10_000
     public var seed: UInt64 = 2021
     public var rowsPerShard = 65_536
+    /// How a document becomes tokens: `<s> … </s>` for masked LM (BERTIN's RoBERTa); for causal LM
+    /// the bare tokens followed by the end-of-text token (`<|endoftext|>` where the tokenizer has
+    /// it, else `</s>`), so that concatenated documents are joined by it, as BERTIN's GPT-J data.
+    public enum Framing: String, Sendable { case maskedLM = "masked", causalLM = "causal" }
+    public var framing = Framing.maskedLM
     public var warn: (String) -> Void = { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) }
 
     public init(tokenizer: BPETokenizer, sequenceLength: Int) {
@@ -35,13 +41,13 @@ public struct RowPreparation {
         guard !FileManager.default.fileExists(atPath: output.path) else {
             throw CorpusError.invalidInput(path: output.path, reason: "already exists; remove it or choose another --output (prepared data is never overwritten)")
         }
-        let temporary = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).partial-\(getpid())")
+        let temporary = URL(fileURLWithPath: AtomicFile.temporaryPath(for: output.path))
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         do {
             let dtype = tokenizer.vocabularySize <= 65_536 ? "uint16" : "int32"
             let writers = ["train": RowWriter(folder: temporary, split: "train", length: sequenceLength, dtype: dtype, rowsPerShard: rowsPerShard),
                            "eval": RowWriter(folder: temporary, split: "eval", length: sequenceLength, dtype: dtype, rowsPerShard: rowsPerShard)]
-            let holdOut = RandomKey(seed: seed, stream: 0xE7A1), shuffle = RandomKey(seed: seed, stream: 0x5F1E)
+            let holdOut = RandomKey(seed: seed, stream: RandomStream.holdOut), shuffle = RandomKey(seed: seed, stream: RandomStream.shuffle)
             var buffer: [(text: String, split: String)] = []
             var pending: [(text: String, split: String)] = []
             var ordinal = 0, draws = 0
@@ -87,7 +93,7 @@ public struct RowPreparation {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(index).write(to: temporary.appendingPathComponent("index.json"))
-            try FileManager.default.moveItem(at: temporary, to: output)
+            try AtomicFile.commit(temporary: temporary.path, to: output.path)
             return Report(corpus: corpus, index: index, seconds: Date().timeIntervalSince(started))
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -95,7 +101,10 @@ public struct RowPreparation {
         }
     }
 
-    /// Token ids of each text with `<s> … </s>`, on all cores (each worker keeps its own piece cache).
+    /// The token that ends every document in causal rows.
+    public var endOfText: Int32 { tokenizer.specialTokens["<|endoftext|>"] ?? tokenizer.endID }
+
+    /// Token ids of each text framed as `framing` says, on all cores (each worker keeps its own piece cache).
     public func encodeInParallel(_ texts: [String]) -> [[Int32]] {
         let workers = max(1, min(texts.count, ProcessInfo.processInfo.activeProcessorCount))
         var results = [[Int32]](repeating: [], count: texts.count)
@@ -103,7 +112,10 @@ public struct RowPreparation {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var cache: [[UInt8]: [Int32]] = [:]
                 for index in stride(from: worker, to: texts.count, by: workers) {
-                    output[index] = tokenizer.encode(texts[index], cache: &cache)
+                    switch framing {
+                    case .maskedLM: output[index] = tokenizer.encode(texts[index], cache: &cache)
+                    case .causalLM: output[index] = tokenizer.encode(texts[index], addSpecialTokens: false, cache: &cache) + [endOfText]
+                    }
                 }
             }
         }

@@ -66,7 +66,7 @@ public struct SamplingRun {
     public func run(files: [String], outputDirectory: String) throws -> SamplingReport {
         var report = SamplingReport()
         let started = Date()
-        let key = RandomKey(seed: seed, stream: 0x5A3D)
+        let key = RandomKey(seed: seed, stream: RandomStream.sampling)
         var ordinal = 0
         for path in files {
             let name = URL(fileURLWithPath: path).lastPathComponent

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 #if _endian(big)
@@ -25,7 +26,8 @@ public struct SafeTensorsFile {
     public init(path: String) throws {
         self.path = path
         func fail(_ reason: String) -> InteropError { .invalidFile(path: path, reason: reason) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file (missing?)") }
+        // Mapped, not read: a shard of a 6B model is gigabytes, and only the tensors asked for are touched.
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { throw fail("cannot read the file (missing?)") }
         guard data.count >= 8 else { throw fail("is \(data.count) bytes, too short for a safetensors header") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(data.count - 8) else { throw fail("declares a \(headerLength)-byte header in a \(data.count)-byte file (truncated?)") }
@@ -90,24 +92,39 @@ public struct SafeTensorsFile {
         return info
     }
 
+    /// The element type a file is written in: Float32 as is, or rounded to nearest-even 16-bit.
+    public enum StorageType: String, Sendable, CaseIterable {
+        case float32, float16, bfloat16
+
+        var dtype: String { switch self { case .float32: "F32"; case .float16: "F16"; case .bfloat16: "BF16" } }
+        var size: Int { self == .float32 ? 4 : 2 }
+    }
+
     /// Writes Float32 tensors as `safetensors.torch.save_file` does: names sorted, data packed in
-    /// that order, the header padded with spaces to a multiple of 8 bytes.
-    public static func write(_ tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)], metadata: [String: String] = ["format": "pt"], to path: String) throws {
+    /// that order, the header padded with spaces to a multiple of 8 bytes. The file is written
+    /// beside `path` and renamed into place, tensor by tensor (no copy of the whole model).
+    public static func write(_ tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)], metadata: [String: String] = ["format": "pt"],
+                             storage: StorageType = .float32, to path: String) throws {
         let sorted = tensors.sorted { $0.name < $1.name }
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for tensor in sorted {
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.values.count]]
-            offset += 4 * tensor.values.count
+            header[tensor.name] = ["dtype": storage.dtype, "shape": tensor.shape, "data_offsets": [offset, offset + storage.size * tensor.values.count]]
+            offset += storage.size * tensor.values.count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
-        var file = Data(capacity: 8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(json)
-        for tensor in sorted { file.append(tensor.values) }  // little-endian host, as the format
-        do { try file.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw InteropError.invalidFile(path: path, reason: "cannot write: \(error.localizedDescription)")
+        try AtomicFile.write(to: path) { handle in
+            var prefix = Data()
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix.append(contentsOf: $0) }
+            try handle.write(contentsOf: prefix + json)
+            for tensor in sorted {  // little-endian host, as the format
+                switch storage {
+                case .float32: try handle.write(contentsOf: Data(buffer: tensor.values))
+                case .float16: try handle.write(contentsOf: tensor.values.map { Float16($0).bitPattern }.withUnsafeBufferPointer { Data(buffer: $0) })
+                case .bfloat16: try handle.write(contentsOf: tensor.values.map(\.bfloat16Bits).withUnsafeBufferPointer { Data(buffer: $0) })
+                }
+            }
         }
     }
 }
@@ -123,5 +140,15 @@ extension Float {
         case 31: self = Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
         default: self = Float(bitPattern: sign | UInt32(exponent + 112) << 23 | mantissa << 13)
         }
+    }
+}
+
+extension Float {
+    /// Float32 → bfloat16 bits, rounded to nearest-even (NaN stays NaN), as PyTorch's `.to(torch.bfloat16)`.
+    var bfloat16Bits: UInt16 {
+        if isNaN { return UInt16(truncatingIfNeeded: (bitPattern >> 16) | 0x40) }
+        let bits = bitPattern
+        let rounding = 0x7FFF + ((bits >> 16) & 1)
+        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
     }
 }

@@ -6,17 +6,25 @@ import Tensor
 /// learning rate, bias correction on: `p −= lr(t) · (m̂ / (√v̂ + ε) + wd · mask · p)`.
 /// Defaults are BERTIN's (β 0.9 / 0.98, ε 1e-6, weight decay 0.01, no clipping).
 public struct AdamWConfiguration: Equatable, Sendable {
+    /// BERTIN's AdamW (run_mlm_flax.py's settings): the defaults here and of every recipe.
+    public enum BERTIN {
+        public static let beta1: Float = 0.9
+        public static let beta2: Float = 0.98
+        public static let epsilon: Float = 1e-6
+        public static let weightDecay: Float = 0.01
+    }
+
     public var schedule: LearningRateSchedule
-    public var beta1: Float = 0.9
-    public var beta2: Float = 0.98
-    public var epsilon: Float = 1e-6
-    public var weightDecay: Float = 0.01
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var weightDecay: Float
     /// Scale gradients down to this global L2 norm before the update when it is exceeded
     /// (`optax.clip_by_global_norm`); nil, as in BERTIN, to leave them alone.
-    public var clipGlobalNorm: Float? = nil
+    public var clipGlobalNorm: Float?
 
-    public init(schedule: LearningRateSchedule, beta1: Float = 0.9, beta2: Float = 0.98, epsilon: Float = 1e-6,
-                weightDecay: Float = 0.01, clipGlobalNorm: Float? = nil) {
+    public init(schedule: LearningRateSchedule, beta1: Float = BERTIN.beta1, beta2: Float = BERTIN.beta2, epsilon: Float = BERTIN.epsilon,
+                weightDecay: Float = BERTIN.weightDecay, clipGlobalNorm: Float? = nil) {
         (self.schedule, self.beta1, self.beta2, self.epsilon, self.weightDecay, self.clipGlobalNorm) =
             (schedule, beta1, beta2, epsilon, weightDecay, clipGlobalNorm)
     }
@@ -32,15 +40,27 @@ public struct AdamWConfiguration: Equatable, Sendable {
     }
 }
 
-/// Which parameters are weight-decayed: BERTIN's mask decays everything except biases and
-/// LayerNorm scales (embedding tables included).
+/// Which parameters are weight-decayed, decided per parameter from its name and shape.
 public struct WeightDecayMask: Sendable {
-    public let decides: @Sendable (String) -> Bool
+    public let decides: @Sendable (_ name: String, _ shape: [Int]) -> Bool
 
-    public init(_ decides: @escaping @Sendable (String) -> Bool) { self.decides = decides }
+    public init(_ decides: @escaping @Sendable (_ name: String, _ shape: [Int]) -> Bool) { self.decides = decides }
 
-    public static let bertin = WeightDecayMask { ParameterRole(name: $0) == .weight }
-    public static let all = WeightDecayMask { _ in true }
+    /// BERTIN's RoBERTa mask: everything except biases and LayerNorm scales (embedding tables included).
+    public static let bertin = WeightDecayMask { name, _ in ParameterRole(name: name) == .weight }
+    /// mesh-transformer-jax's (BERTIN-GPT-J-6B): parameters with more than one dimension.
+    public static let matrices = WeightDecayMask { _, shape in shape.count > 1 }
+    public static let all = WeightDecayMask { _, _ in true }
+
+    /// The mask a recipe names: "bertin" (by role) or "matrices" (ndim > 1).
+    public static func named(_ name: String) throws -> WeightDecayMask {
+        switch name {
+        case "bertin": return .bertin
+        case "matrices": return .matrices
+        case "all": return .all
+        default: throw OptimizationError.invalidConfiguration("weight_decay_mask \"\(name)\" is not one of bertin, matrices, all")
+        }
+    }
 }
 
 /// The optimizer and its state: first and second moments in the parameter store's flat layout
@@ -61,7 +81,7 @@ public final class AdamW {
         layout = store.entries
         firstMoment = FloatBuffer(count: store.bufferCount)
         secondMoment = FloatBuffer(count: store.bufferCount)
-        decaying = store.entries.map { decayMask.decides($0.name) }
+        decaying = store.entries.map { decayMask.decides($0.name, $0.shape) }
     }
 
     /// Whether `name` is weight-decayed.

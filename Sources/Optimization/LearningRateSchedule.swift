@@ -23,6 +23,13 @@ public indirect enum LearningRateSchedule: Equatable, Sendable {
                 boundaries: [warmupSteps])
     }
 
+    /// Linear warmup to `peak`, then a cosine from `peak` to `final` at `totalSteps` (mesh-transformer-jax's
+    /// `gpt3_schedule`: `min(t, W)/W · peak − (peak − final)·(1 − cos(π·clip(t − W, 0, A)/A))/2`, A = total − W).
+    public static func warmupThenCosineDecay(peak: Float, final: Float, warmupSteps: Int, totalSteps: Int) -> LearningRateSchedule {
+        .joined([.linear(from: 0, to: peak, steps: warmupSteps), .cosine(peak: peak, final: final, steps: totalSteps - warmupSteps)],
+                boundaries: [warmupSteps])
+    }
+
     /// The learning rate for update number `step` (0-based).
     public func callAsFunction(_ step: Int) -> Float {
         Float(value(at: step))

@@ -58,7 +58,7 @@ public final class BatchLoader {
     /// Fisher–Yates driven by the counter-based generator.
     static func permutation(count: Int, seed: UInt64, epoch: Int) -> [Int] {
         var order = Array(0..<count)
-        let key = RandomKey(seed: seed, step: epoch, stream: 0xB47C)
+        let key = RandomKey(seed: seed, step: epoch, stream: RandomStream.epochOrder)
         for i in stride(from: count - 1, to: 0, by: -1) {
             order.swapAt(i, Int(key.uniform(at: i) * Double(i + 1)))
         }

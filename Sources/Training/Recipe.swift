@@ -23,24 +23,21 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// Run folder (default `Checkpoints/<name>`).
     public var output: String?
 
+    /// `type` names the model family (transformers' `model_type`: roberta, gptj); the other keys
+    /// are the family's (see its config's `RecipeSection`) and are handed to the registry as they are.
     public struct ModelSection: Codable, Equatable, Sendable {
-        public var hiddenSize: Int = 768
-        public var layers: Int = 12
-        public var heads: Int = 12
-        public var intermediateSize: Int = 3072
-        public var maxPositionEmbeddings: Int = 514
-        public var hiddenDropout: Float = 0.1
-        public var attentionDropout: Float = 0.1
-        /// Taken from the first phase's rows (their tokenizer) when absent.
-        public var vocabularySize: Int?
+        public var type: String = ModelRegistry.defaultModelType
+        public var settings: [String: RecipeValue] = [:]
     }
 
     public struct OptimizerSection: Codable, Equatable, Sendable {
-        public var beta1: Float = 0.9
-        public var beta2: Float = 0.98
-        public var epsilon: Float = 1e-6
-        public var weightDecay: Float = 0.01
+        public var beta1 = AdamWConfiguration.BERTIN.beta1
+        public var beta2 = AdamWConfiguration.BERTIN.beta2
+        public var epsilon = AdamWConfiguration.BERTIN.epsilon
+        public var weightDecay = AdamWConfiguration.BERTIN.weightDecay
         public var clipGlobalNorm: Float?
+        /// "bertin" (no decay for biases and LayerNorm scales) or "matrices" (only ndim > 1, mesh-transformer-jax's).
+        public var weightDecayMask = "bertin"
     }
 
     public struct Phase: Codable, Equatable, Sendable {
@@ -52,6 +49,9 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var steps: Int
         public var warmupSteps: Int
         public var learningRate: Float
+        /// After warmup: "linear" to 0 (BERTIN's RoBERTa) or "cosine" to `final_learning_rate` (mesh-transformer-jax's gpt3 schedule).
+        public var decay: String = "linear"
+        public var finalLearningRate: Float = 0
         /// At the start of a later phase: "fresh" resets AdamW's moments and count, "keep" continues them.
         public var optimizerState: String = "fresh"
         /// "fresh" starts this phase's warmup + linear decay; "keep" continues the previous phase's
@@ -76,6 +76,7 @@ public struct Recipe: Codable, Equatable, Sendable {
             try require(["fresh", "keep"].contains(phase.optimizerState) && ["fresh", "keep"].contains(phase.schedule),
                         "phase \(phase.name): optimizer_state and schedule are \"fresh\" or \"keep\"")
             try require(index > 0 || phase.schedule == "fresh", "the first phase cannot keep a previous schedule")
+            try require(["linear", "cosine"].contains(phase.decay), "phase \(phase.name): decay is \"linear\" or \"cosine\"")
             try require(phase.schedule == "fresh" || phase.optimizerState == "keep",
                         "phase \(phase.name): keeping the schedule needs the optimizer state kept too (the schedule runs on its update count)")
         }
@@ -88,8 +89,14 @@ public struct Recipe: Codable, Equatable, Sendable {
         var index = phase
         while index > 0, phases[index].schedule == "keep" { index -= 1 }
         let owner = phases[index]
-        let schedule = LearningRateSchedule.warmupThenLinearDecay(peak: owner.learningRate, warmupSteps: owner.warmupSteps, totalSteps: owner.steps)
+        let schedule = owner.learningRateSchedule
         return index == phase ? schedule(step - phaseStart[phase]) : schedule(optimizerCount)
+    }
+
+    /// The optimizer configuration of the recipe, with the first phase's schedule.
+    public var optimizerConfiguration: AdamWConfiguration {
+        AdamWConfiguration(schedule: phases[0].learningRateSchedule, beta1: optimizer.beta1, beta2: optimizer.beta2,
+                           epsilon: optimizer.epsilon, weightDecay: optimizer.weightDecay, clipGlobalNorm: optimizer.clipGlobalNorm)
     }
 
     /// First training step of each phase.
@@ -186,44 +193,76 @@ extension Recipe {
 }
 
 extension Recipe.ModelSection {
-    enum CodingKeys: String, CodingKey {
-        case layers, heads
-        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", maxPositionEmbeddings = "max_position_embeddings"
-        case hiddenDropout = "hidden_dropout", attentionDropout = "attention_dropout", vocabularySize = "vocab_size"
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? 768
-        layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? 12
-        heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? 12
-        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? 3072
-        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 514
-        hiddenDropout = try c.decodeIfPresent(Float.self, forKey: .hiddenDropout) ?? 0.1
-        attentionDropout = try c.decodeIfPresent(Float.self, forKey: .attentionDropout) ?? 0.1
-        vocabularySize = try c.decodeIfPresent(Int.self, forKey: .vocabularySize)
+        let c = try decoder.container(keyedBy: Key.self)
+        for key in c.allKeys {
+            if key.stringValue == "type" { type = try c.decode(String.self, forKey: key) } else { settings[key.stringValue] = try c.decode(RecipeValue.self, forKey: key) }
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(type, forKey: Key(stringValue: "type"))
+        for (key, value) in settings { try c.encode(value, forKey: Key(stringValue: key)) }
+    }
+
+    /// The family's keys as JSON, for the registry.
+    public var settingsJSON: Data { get throws { try JSONEncoder().encode(settings) } }
+}
+
+/// A scalar of a recipe (a number, a string, a flag or null), kept as written.
+public enum RecipeValue: Codable, Equatable, Sendable {
+    case integer(Int), number(Double), text(String), flag(Bool), null
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let value = try? c.decode(Int.self) { self = .integer(value) }
+        else if let value = try? c.decode(Double.self) { self = .number(value) }
+        else if let value = try? c.decode(Bool.self) { self = .flag(value) }
+        else { self = .text(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .integer(let value): try c.encode(value)
+        case .number(let value): try c.encode(value)
+        case .text(let value): try c.encode(value)
+        case .flag(let value): try c.encode(value)
+        case .null: try c.encodeNil()
+        }
     }
 }
 
 extension Recipe.OptimizerSection {
     enum CodingKeys: String, CodingKey {
         case beta1, beta2, epsilon
-        case weightDecay = "weight_decay", clipGlobalNorm = "clip_global_norm"
+        case weightDecay = "weight_decay", clipGlobalNorm = "clip_global_norm", weightDecayMask = "weight_decay_mask"
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? 0.9
-        beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? 0.98
-        epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-6
-        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? 0.01
+        beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? beta1
+        beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? beta2
+        epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? epsilon
+        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? weightDecay
         clipGlobalNorm = try c.decodeIfPresent(Float.self, forKey: .clipGlobalNorm)
+        weightDecayMask = try c.decodeIfPresent(String.self, forKey: .weightDecayMask) ?? weightDecayMask
     }
 }
 
 extension Recipe.Phase {
     enum CodingKeys: String, CodingKey {
-        case name, rows, accumulation, steps, schedule
+        case name, rows, accumulation, steps, schedule, decay
+        case finalLearningRate = "final_learning_rate"
         case perDeviceBatch = "per_device_batch", warmupSteps = "warmup_steps", learningRate = "learning_rate"
         case optimizerState = "optimizer_state", initializeFrom = "initialize_from"
     }
@@ -237,8 +276,19 @@ extension Recipe.Phase {
         steps = try c.decode(Int.self, forKey: .steps)
         warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
         learningRate = try c.decode(Float.self, forKey: .learningRate)
+        decay = try c.decodeIfPresent(String.self, forKey: .decay) ?? "linear"
+        finalLearningRate = try c.decodeIfPresent(Float.self, forKey: .finalLearningRate) ?? 0
         optimizerState = try c.decodeIfPresent(String.self, forKey: .optimizerState) ?? "fresh"
         schedule = try c.decodeIfPresent(String.self, forKey: .schedule) ?? "fresh"
         initializeFrom = try c.decodeIfPresent(String.self, forKey: .initializeFrom)
+    }
+}
+
+extension Recipe.Phase {
+    /// Warmup to `learning_rate`, then the phase's decay over its steps.
+    public var learningRateSchedule: LearningRateSchedule {
+        decay == "cosine"
+            ? .warmupThenCosineDecay(peak: learningRate, final: finalLearningRate, warmupSteps: warmupSteps, totalSteps: steps)
+            : .warmupThenLinearDecay(peak: learningRate, warmupSteps: warmupSteps, totalSteps: steps)
     }
 }

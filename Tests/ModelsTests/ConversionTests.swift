@@ -15,9 +15,9 @@ import Testing
     @Test func huggingFaceRoundTripIsBitExact() throws {
         let source = Fixtures.path("tiny-roberta")
         let checkpoint = temporaryPath("tiny.h5"), exported = temporaryPath("exported")
-        let imported = try RobertaCheckpoint.importHuggingFace(directory: source, to: checkpoint)
+        let imported = try TransformersConversion.importDirectory(source, to: checkpoint)
         #expect(imported.ignoredTensors.isEmpty)
-        try RobertaCheckpoint.exportHuggingFace(checkpoint: checkpoint, to: exported)
+        try TransformersConversion.exportCheckpoint(checkpoint, to: exported)
 
         let original = try SafeTensorsFile(path: source + "/model.safetensors")
         let again = try SafeTensorsFile(path: exported + "/model.safetensors")
@@ -29,7 +29,7 @@ import Testing
         }
         #expect(again.metadata == ["format": "pt"])
         let config = try JSONDecoder().decode(RobertaConfig.self, from: Data(contentsOf: URL(fileURLWithPath: exported + "/config.json")))
-        #expect(config == imported.model.config)
+        #expect(config == (imported.model as! RobertaForMaskedLM).config)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported + "/config.json"))) as! [String: Any]
         #expect(json["layer_norm_eps"] as? Double == 1e-5)
         #expect(json["architectures"] as? [String] == ["RobertaForMaskedLM"])
@@ -39,19 +39,19 @@ import Testing
     @Test func badHuggingFaceDirectoriesAreNamed() throws {
         let folder = temporaryPath("broken")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        #expect(message { _ = try HuggingFaceRoberta.load(directory: folder) } == "\(folder)/config.json: cannot read the file (missing?)")
+        #expect(message { _ = try TransformersDirectory.load(directory: folder) } == "\(folder)/config.json: cannot read the file (missing?)")
         try FileManager.default.copyItem(atPath: Fixtures.path("tiny-roberta/config.json"), toPath: folder + "/config.json")
-        #expect(message { _ = try HuggingFaceRoberta.load(directory: folder) } == "\(folder)/model.safetensors: missing")
+        #expect(message { _ = try TransformersDirectory.load(directory: folder) } == "\(folder)/model.safetensors: missing (and no model.safetensors.index.json)")
         let weights = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("tiny-roberta/model.safetensors")))
         try weights.prefix(weights.count - 100).write(to: URL(fileURLWithPath: folder + "/model.safetensors"))
-        let text = message { _ = try HuggingFaceRoberta.load(directory: folder) }
+        let text = message { _ = try TransformersDirectory.load(directory: folder) }
         #expect(text.hasPrefix("\(folder)/model.safetensors: tensor ") && text.hasSuffix("truncated?)"), "\(text)")
         // A config that disagrees with the weights.
         var config = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
         config = config.replacingOccurrences(of: "\"intermediate_size\": 64", with: "\"intermediate_size\": 48")
         try config.write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
         try weights.write(to: URL(fileURLWithPath: folder + "/model.safetensors"))
-        #expect(message { _ = try HuggingFaceRoberta.load(directory: folder) }
+        #expect(message { _ = try TransformersDirectory.load(directory: folder) }
             == "\(folder)/model.safetensors: tensor roberta.encoder.layer.0.intermediate.dense.weight has shape [64, 32], config.json implies [48, 32]")
     }
 }

@@ -30,17 +30,18 @@ func compare(_ actual: [Float], _ expected: [Float], relative: Double) -> (ratio
 
 /// The tiny transformers model and its batch and outputs, as the fixture script saved them.
 struct TinyRobertaReference {
-    let loaded: HuggingFaceRoberta.Loaded
+    let loaded: TransformersDirectory.Loaded
+    var model: RobertaForMaskedLM { loaded.model as! RobertaForMaskedLM }
     let expected: SafeTensorsFile
-    let batch: MaskedLMBatch
+    let batch: TokenBatch
 
     init() throws {
-        loaded = try HuggingFaceRoberta.load(directory: Fixtures.path("tiny-roberta"))
+        loaded = try TransformersDirectory.load(directory: Fixtures.path("tiny-roberta"))
         let expected = try SafeTensorsFile(path: Fixtures.path("tiny-roberta-expected.safetensors"))
         func index(_ name: String) throws -> IndexTensor {
             try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
         }
-        batch = try MaskedLMBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
+        batch = try TokenBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
         self.expected = expected
     }
 }

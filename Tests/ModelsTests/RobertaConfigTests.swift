@@ -47,13 +47,13 @@ import Testing
         let model = try RobertaForMaskedLM(config: RobertaConfig(vocabularySize: 10, hiddenSize: 8, layerCount: 1, headCount: 2, intermediateSize: 8, maxPositionEmbeddings: 6))
         let store = try model.makeParameterStore()
         #expect(throws: ModelError.invalidBatch("labels row 1 has 2 tokens, row 0 of input_ids has 3")) {
-            _ = try MaskedLMBatch(inputIDs: [[0, 5, 2], [0, 5, 2]], labels: [[-100, 5, -100], [5, 5]])
+            _ = try TokenBatch(inputIDs: [[0, 5, 2], [0, 5, 2]], labels: [[-100, 5, -100], [5, 5]])
         }
-        let long = try MaskedLMBatch(inputIDs: [[0, 5, 6, 7, 8, 2]], labels: [[-100, 5, -100, -100, -100, -100]])
+        let long = try TokenBatch(inputIDs: [[0, 5, 6, 7, 8, 2]], labels: [[-100, 5, -100, -100, -100, -100]])
         #expect(throws: ModelError.invalidBatch("a row of 6 tokens needs position 7, but max_position_embeddings is 6")) {
             _ = try store.value { p in try model.maskedLM(p, batch: long, mode: .evaluation) }
         }
-        let unlabelled = try MaskedLMBatch(inputIDs: [[0, 5, 2]], labels: [[-100, -100, -100]])
+        let unlabelled = try TokenBatch(inputIDs: [[0, 5, 2]], labels: [[-100, -100, -100]])
         #expect(throws: ModelError.invalidBatch("no token carries a label (every label is -100)")) {
             _ = try store.value { p in try model.maskedLM(p, batch: unlabelled, mode: .evaluation) }
         }
@@ -61,8 +61,8 @@ import Testing
 
     @Test func dropoutActsOnlyInTraining() throws {
         let reference = try TinyRobertaReference()
-        let (model, store) = (reference.loaded.model, reference.loaded.parameters)
-        func loss(_ mode: RobertaForMaskedLM.Mode) throws -> Float {
+        let (model, store) = (reference.model, reference.loaded.parameters)
+        func loss(_ mode: ForwardMode) throws -> Float {
             try store.value { p in try model.maskedLM(p, batch: reference.batch, mode: mode).loss.scalar }
         }
         let key = RandomKey(seed: 5, step: 3)

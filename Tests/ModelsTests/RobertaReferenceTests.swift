@@ -11,7 +11,7 @@ import Testing
 
     @Test func positionIDsFollowTheTokensPastPadding() throws {
         let reference = try TinyRobertaReference()
-        let (model, store) = (reference.loaded.model, reference.loaded.parameters)
+        let (model, store) = (reference.model, reference.loaded.parameters)
         let positions = try robertaPositionIDs(for: reference.batch.inputIDs, paddingID: 1)
         #expect(positions.indices.map(Int64.init) == (try reference.expected.integers("position_ids")))
         // Row 2 has a pad in the middle: it gets 1 and the count resumes after it.
@@ -20,7 +20,7 @@ import Testing
 
     @Test func evalLogits() throws {
         let reference = try TinyRobertaReference()
-        let (model, store) = (reference.loaded.model, reference.loaded.parameters)
+        let (model, store) = (reference.model, reference.loaded.parameters)
         let logits = try store.value { p in
             try model.logits(p, inputIDs: reference.batch.inputIDs, attentionMask: reference.batch.attentionMask, mode: .evaluation)
         }
@@ -32,7 +32,7 @@ import Testing
 
     @Test func evalLossAndFullHeadLoss() throws {
         let reference = try TinyRobertaReference()
-        let (model, store) = (reference.loaded.model, reference.loaded.parameters)
+        let (model, store) = (reference.model, reference.loaded.parameters)
         let expected = Double(try reference.expected.floats("loss")[0])
         let output = try store.value { p in try model.maskedLM(p, batch: reference.batch, mode: .evaluation).loss }
         let loss = Double(try output.scalar)
@@ -49,7 +49,7 @@ import Testing
 
     @Test func everyParameterGradient() throws {
         let reference = try TinyRobertaReference()
-        let (model, store) = (reference.loaded.model, reference.loaded.parameters)
+        let (model, store) = (reference.model, reference.loaded.parameters)
         store.zeroGradients()
         try store.valueWithGradient { p in try model.maskedLM(p, batch: reference.batch, mode: .evaluation).loss }
         var failures: [String] = []

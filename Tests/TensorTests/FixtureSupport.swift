@@ -78,6 +78,10 @@ struct PrimitiveCase: Decodable, CustomTestStringConvertible, Sendable {
         case "concatenate": return try Tensor.concatenate(inputs, alongAxis: integer("axis")!)
         case "embedding": return try Tensor.embedding(x, indices: try indices!.indexTensor)
         case "crossEntropy": return try Tensor.crossEntropy(logits: x, targets: try indices!.indexTensor)
+        case "rotary":
+            let positions = try indices!.indexTensor
+            return try x.rotaryEmbedding(positions: positions, table: RotaryTable(rotaryDimension: integer("rotaryDimension")!, positions: 16))
+        case "causalSoftmax": return try x.addingMask(try Tensor.causalAdditiveMask(attentionMask: try indices!.indexTensor, queries: x.shape[2])).softmax()
         case "attention": return try attention(query: inputs[0], key: inputs[1], value: inputs[2], mask: try indices!.indexTensor)
         default: throw TensorError.invalidArgument(operation: "fixture", reason: "unknown op \(op)")
         }

@@ -27,6 +27,26 @@ import Training
         return folder
     }()
 
+    /// Causal rows of 128 (documents joined by the end-of-text token) for the tiny GPT-J recipe.
+    static let causalData: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-mpi-causal-\(UUID().uuidString)")
+        let tokenizer = try! BPETokenizer(directory: root.appendingPathComponent("Tests/CorpusTests/Fixtures/tokenizer").path)
+        let corpus = root.appendingPathComponent("Recipes/sample-corpus")
+        let train = ["c4-es.tfrecord-00000-of-00002.json.gz", "c4-es.tfrecord-00001-of-00002.json.gz"].map { corpus.appendingPathComponent($0).path }
+        var preparation = RowPreparation(tokenizer: tokenizer, sequenceLength: 128)
+        preparation.framing = .causalLM
+        _ = try! preparation.run(files: train, evalFiles: [corpus.appendingPathComponent("c4-es-validation.tfrecord-00000-of-00001.json.gz").path],
+                                 outputDirectory: folder.appendingPathComponent("rows128").path)
+        return folder
+    }()
+
+    /// `bertin train` on the tiny GPT-J recipe (see `train`).
+    static func trainGPTJ(ranks: Int?, output: URL, _ overrides: [String] = [], resume: Bool = false, background: ((Process) -> Void)? = nil) throws -> Outcome {
+        try train(ranks: ranks, output: output, recipe: "Recipes/tiny-gptj-smoke.yaml",
+                  rows: ["phases.0.rows=\(causalData.appendingPathComponent("rows128").path)", "phases.0.warmup_steps=4"] + overrides,
+                  resume: resume, background: background)
+    }
+
     struct Outcome {
         let status: Int32
         let output: String
@@ -35,16 +55,19 @@ import Training
 
     /// Runs `bertin train` on the tiny recipe: under `mpirun -np ranks`, or as a plain process when nil.
     static func train(ranks: Int?, output: URL, _ overrides: [String] = [], resume: Bool = false, background: ((Process) -> Void)? = nil) throws -> Outcome {
+        try train(ranks: ranks, output: output, recipe: "Recipes/tiny-smoke.yaml",
+                  rows: ["phases.0.rows=\(data.appendingPathComponent("rows128").path)", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
+                         // Short runs: the tiny recipe's own warmups are longer than these tests.
+                         "phases.0.warmup_steps=4", "phases.1.warmup_steps=1"] + overrides,
+                  resume: resume, background: background)
+    }
+
+    static func train(ranks: Int?, output: URL, recipe: String, rows: [String], resume: Bool, background: ((Process) -> Void)?) throws -> Outcome {
         #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
         let process = Process()
-        var arguments = ["train", "--recipe", root.appendingPathComponent("Recipes/tiny-smoke.yaml").path,
-                         "--set", "output=\(output.path)",
-                         "--set", "phases.0.rows=\(data.appendingPathComponent("rows128").path)",
-                         "--set", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
-                         "--set", "log_every=1000", "--set", "eval_every=1000",
-                         // Short runs: the tiny recipe's own warmups are longer than these tests.
-                         "--set", "phases.0.warmup_steps=4", "--set", "phases.1.warmup_steps=1"]
-        arguments += overrides.flatMap { ["--set", $0] }
+        var arguments = ["train", "--recipe", root.appendingPathComponent(recipe).path,
+                         "--set", "output=\(output.path)", "--set", "log_every=1000", "--set", "eval_every=1000"]
+        arguments += rows.flatMap { ["--set", $0] }
         if resume { arguments.append("--resume") }
         if let ranks {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -78,8 +101,7 @@ import Training
 
     /// Parameters and moments of a checkpoint as bits.
     static func state(_ path: String) throws -> [UInt32] {
-        let config = try JSONDecoder().decode(RobertaConfig.self, from: Data(try Checkpoint.modelConfig(at: path).utf8))
-        let store = try RobertaForMaskedLM(config: config).makeParameterStore()
+        let store = try ModelRegistry.model(configJSON: Data(try Checkpoint.modelConfig(at: path).utf8)).makeParameterStore()
         let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0)), parameters: store)
         _ = try Checkpoint.read(from: path, into: store, optimizer: optimizer)
         return store.values.map(\.bitPattern) + optimizer.firstMoment.values.map(\.bitPattern) + optimizer.secondMoment.values.map(\.bitPattern)
@@ -140,6 +162,40 @@ import Training
         try FileManager.default.copyItem(at: straight.appendingPathComponent("step-00000020.h5"), to: other.appendingPathComponent("step-00000020.h5"))
         #expect(try Self.train(ranks: nil, output: other, steps, resume: true).status == 0)
         #expect(try Self.state(other.appendingPathComponent("step-00000044.h5").path) == (try Self.state(straight.appendingPathComponent("step-00000044.h5").path)))
+    }
+
+    /// The second family on the same trainer: GPT-J's layouts agree bitwise with the plain 8-device
+    /// process, and a run killed by kill -9 resumes to the uninterrupted run's bits.
+    @Test func gptjLayoutsAgreeAndResumeIsBitwise() throws {
+        let steps = ["phases.0.steps=24", "checkpoint_every=8", "keep_checkpoints=10"]
+        let plain = Self.folder("gptj-plain")
+        let reference = try Self.trainGPTJ(ranks: nil, output: plain, steps)
+        #expect(reference.status == 0, "\(reference.output)")
+        #expect(reference.output.contains("gptj"), "\(reference.output)")
+        let expected = try Self.state(plain.appendingPathComponent("step-00000024.h5").path)
+        for ranks in [2, 4, 8] {
+            let output = Self.folder("gptj-np\(ranks)")
+            let outcome = try Self.trainGPTJ(ranks: ranks, output: output, steps)
+            #expect(outcome.status == 0, "np \(ranks): \(outcome.output)")
+            let state = try Self.state(output.appendingPathComponent("step-00000024.h5").path)
+            let differing = zip(state, expected).filter { $0.0 != $0.1 }.count
+            print("gptj layout np \(ranks): \(differing) of \(expected.count) parameter and moment values differ from the plain process (\(String(format: "%.1f", outcome.seconds)) s)")
+            #expect(differing == 0, "np \(ranks) differs from the plain 8-device process")
+        }
+        let losses = try Self.losses(plain)
+        #expect(losses[24]! < losses[1]!, "the loss falls: \(losses[1]!) -> \(losses[24]!)")
+
+        let killed = Self.folder("gptj-killed")
+        var killedAt: Date?
+        let outcome = try Self.trainGPTJ(ranks: 2, output: killed, steps) { _ in
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, !FileManager.default.fileExists(atPath: killed.appendingPathComponent("step-00000008.h5").path) { usleep(10_000) }
+            if let victim = Self.rankProcesses(matching: killed.path).first { kill(victim, SIGKILL); killedAt = Date() }
+        }
+        #expect(killedAt != nil && outcome.status != 0)
+        let resumed = try Self.trainGPTJ(ranks: 2, output: killed, steps, resume: true)
+        #expect(resumed.status == 0 && resumed.output.contains("resuming from"), "\(resumed.output)")
+        #expect(try Self.state(killed.appendingPathComponent("step-00000024.h5").path) == expected)
     }
 
     @Test func nanLossStopsTheRunAndKeepsTheLastCheckpoint() throws {

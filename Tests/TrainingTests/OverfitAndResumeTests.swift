@@ -14,7 +14,7 @@ import Training
     static let optimizer = AdamWConfiguration(schedule: .warmupThenLinearDecay(peak: 3e-3, warmupSteps: 16, totalSteps: steps))
 
     /// Four rows of 16 tokens, a quarter of them labelled (the rest -100), two rows padded.
-    static let batch: MaskedLMBatch = {
+    static let batch: TokenBatch = {
         let (rows, time) = (4, 16)
         var ids: [[Int32]] = [], mask: [[Int32]] = [], labels: [[Int32]] = []
         for r in 0..<rows {
@@ -29,14 +29,14 @@ import Training
             ids.append(row); labels.append(label)
             mask.append(row.map { $0 == 1 ? 0 : 1 })
         }
-        return try! MaskedLMBatch(inputIDs: ids, attentionMask: mask, labels: labels)
+        return try! TokenBatch(inputIDs: ids, attentionMask: mask, labels: labels)
     }()
 
-    func bits(_ trainer: MaskedLMTrainer) -> [UInt32] { trainer.parameters.values.map(\.bitPattern) }
+    func bits(_ trainer: Trainer<MaskedLanguageModeling>) -> [UInt32] { trainer.parameters.values.map(\.bitPattern) }
 
     @Test func tinyModelOverfitsAndResumesBitForBit() throws {
         let model = try RobertaForMaskedLM(config: Self.config)
-        let straight = try MaskedLMTrainer(model: model, optimizer: Self.optimizer, seed: 42)
+        let straight = try Trainer(objective: MaskedLanguageModeling(model: model), optimizer: Self.optimizer, seed: 42)
         var losses: [Float] = []
         for _ in 0..<Self.steps { losses.append(try straight.step([[Self.batch]]).loss) }
         print("overfit: loss \(losses[0]) → \(losses[Self.steps - 1])")
@@ -46,11 +46,11 @@ import Training
         // Stop after k steps, save, reload into fresh objects, continue: the same bits as never stopping.
         let k = 57
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-resume-\(UUID().uuidString)/step-\(k).h5").path
-        let first = try MaskedLMTrainer(model: model, optimizer: Self.optimizer, seed: 42)
+        let first = try Trainer(objective: MaskedLanguageModeling(model: model), optimizer: Self.optimizer, seed: 42)
         var resumedLosses: [Float] = []
         for _ in 0..<k { resumedLosses.append(try first.step([[Self.batch]]).loss) }
         try first.save(to: path, recipe: "test")
-        let second = try MaskedLMTrainer(resumingFrom: path, model: model, optimizer: Self.optimizer)
+        let second = try Trainer(resumingFrom: path, objective: MaskedLanguageModeling(model: model), optimizer: Self.optimizer)
         #expect(second.step == k)
         for _ in k..<Self.steps { resumedLosses.append(try second.step([[Self.batch]]).loss) }
         #expect(resumedLosses.map(\.bitPattern) == losses.map(\.bitPattern))
@@ -60,7 +60,7 @@ import Training
 
     @Test func microBatchesDrawTheirOwnDropoutMasks() throws {
         let model = try RobertaForMaskedLM(config: Self.config)
-        let trainer = try MaskedLMTrainer(model: model, optimizer: Self.optimizer, seed: 1)
+        let trainer = try Trainer(objective: MaskedLanguageModeling(model: model), optimizer: Self.optimizer, seed: 1)
         let twice = try trainer.parameters.accumulateGradients(microBatches: 2) { index, p in
             try model.maskedLM(p, batch: Self.batch, mode: .training(dropoutKey: RandomKey(seed: 1).with(stream: index * model.dropoutSiteCount))).loss
         }

@@ -18,13 +18,6 @@ public struct RobertaForMaskedLM: Sendable {
         self.config = config
     }
 
-    /// Whether dropout is on. Training names the key its masks come from (one per step and device);
-    /// the model uses streams `key.stream ..< key.stream + dropoutSiteCount`.
-    public enum Mode: Sendable {
-        case evaluation
-        case training(dropoutKey: RandomKey)
-    }
-
     /// Dropout sites of one forward pass: after the embeddings, then three per block.
     public var dropoutSiteCount: Int { 1 + 3 * config.layerCount }
 
@@ -52,15 +45,12 @@ public struct RobertaForMaskedLM: Sendable {
             + [(RobertaName.headBias, [config.vocabularySize])]
     }
 
-    /// A parameter store with this model's layout, all zero.
-    public func makeParameterStore() throws -> ParameterStore { try ParameterStore(layout: layout) }
-
     // MARK: - Forward
 
     /// The last encoder block's output, `[B, T, C]`.
-    public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: Mode) throws -> Tensor {
+    public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
         var x = try embeddings(p, inputIDs: inputIDs, mode: mode)
-        let mask = try Tensor.additiveMask(attentionMask: attentionMask)  // [B, 1, 1, T]
+        let mask = try AttentionMask.padding(attentionMask)  // [B, 1, 1, T]
         for index in 0..<config.layerCount {
             x = try encoderBlock(p, layer: index, x, mask: mask, mode: mode)
         }
@@ -68,7 +58,7 @@ public struct RobertaForMaskedLM: Sendable {
     }
 
     /// Word + position + token-type embeddings, normalised. Token types are all 0, as in pre-training.
-    func embeddings(_ p: Parameters, inputIDs: IndexTensor, mode: Mode) throws -> Tensor {
+    func embeddings(_ p: Parameters, inputIDs: IndexTensor, mode: ForwardMode) throws -> Tensor {
         let padding = Int32(config.paddingTokenID)
         let positions = try robertaPositionIDs(for: inputIDs, paddingID: padding)
         if let last = positions.indices.max(), Int(last) >= config.maxPositionEmbeddings {
@@ -83,7 +73,7 @@ public struct RobertaForMaskedLM: Sendable {
     }
 
     /// Post-LN block: `x = LN(x + Dropout(Dense(attention(x))))`, then `LN(x + Dropout(Dense(gelu(Dense(x)))))`.
-    func encoderBlock(_ p: Parameters, layer index: Int, _ x: Tensor, mask: Tensor, mode: Mode) throws -> Tensor {
+    func encoderBlock(_ p: Parameters, layer index: Int, _ x: Tensor, mask: Tensor, mode: ForwardMode) throws -> Tensor {
         let layer = RobertaName.layer(index) + "."
         let sites = 1 + 3 * index
         let context = try selfAttention(p, layer: layer, x, mask: mask, mode: mode, site: sites)
@@ -95,18 +85,14 @@ public struct RobertaForMaskedLM: Sendable {
         return try layerNorm(try attended + projected, p, layer + RobertaName.outputNorm)
     }
 
-    /// Scaled dot-product attention over all heads; `mask` is additive, `[B, 1, 1, T]`.
-    func selfAttention(_ p: Parameters, layer: String, _ x: Tensor, mask: Tensor, mode: Mode, site: Int) throws -> Tensor {
-        let (b, t, c, h) = (x.shape[0], x.shape[1], config.hiddenSize, config.headCount)
-        func heads(_ projection: Tensor) throws -> Tensor {  // [B, T, C] → [B, H, T, D]
-            try projection.reshaped([b, t, h, config.headSize]).transposed(1, 2)
-        }
-        let query = try heads(try linear(x, p, layer + RobertaName.query))
-        let key = try heads(try linear(x, p, layer + RobertaName.key))
-        let value = try heads(try linear(x, p, layer + RobertaName.value))
-        let scores = try query.matmul(key, transposeB: true).scaled(by: 1 / Float(config.headSize).squareRoot())  // [B, H, T, T]
-        let weights = try dropout(try scores.addingMask(mask).softmax(), site: site, mode: mode, probability: config.attentionDropout)
-        return try weights.matmul(value).transposed(1, 2).reshaped([b, t, c])
+    /// Self-attention over all heads; `mask` is additive, `[B, 1, 1, T]`.
+    func selfAttention(_ p: Parameters, layer: String, _ x: Tensor, mask: Tensor, mode: ForwardMode, site: Int) throws -> Tensor {
+        let h = config.headCount
+        return try Layer.attention(
+            query: try Layer.splitHeads(try linear(x, p, layer + RobertaName.query), heads: h),
+            key: try Layer.splitHeads(try linear(x, p, layer + RobertaName.key), heads: h),
+            value: try Layer.splitHeads(try linear(x, p, layer + RobertaName.value), heads: h),
+            mask: mask, dropout: config.attentionDropout, site: site, mode: mode)
     }
 
     /// The head on chosen rows: `[N, C]` → `[N, V]`.
@@ -118,7 +104,7 @@ public struct RobertaForMaskedLM: Sendable {
     // MARK: - Outputs
 
     /// Logits at every position, `[B, T, V]` (what transformers returns; fill-mask and tests use it).
-    public func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: Mode) throws -> Tensor {
+    public func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
         let hidden = try hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode)
         let (b, t) = (inputIDs.shape[0], inputIDs.shape[1])
         return try languageModelHead(p, try hidden.reshaped([b * t, config.hiddenSize])).reshaped([b, t, config.vocabularySize])
@@ -127,7 +113,7 @@ public struct RobertaForMaskedLM: Sendable {
     /// The masked-LM loss: mean cross-entropy over the tokens that carry a label. It equals running
     /// the head at every position, but the head (dense, LayerNorm and the `C × V` decoder, most of its
     /// cost) runs only on the labelled rows, gathered first.
-    public func maskedLM(_ p: Parameters, batch: MaskedLMBatch, mode: Mode) throws -> MaskedLMOutput {
+    public func maskedLM(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
         let labelled = batch.labelledPositions
         guard !labelled.isEmpty else { throw ModelError.invalidBatch("no token carries a label (every label is -100)") }
         let hidden = try hiddenStates(p, inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, mode: mode)
@@ -135,47 +121,19 @@ public struct RobertaForMaskedLM: Sendable {
         let picked = try Tensor.embedding(rows, indices: try IndexTensor(shape: [labelled.count], indices: labelled))  // [N, C]
         let logits = try languageModelHead(p, picked)  // [N, V]
         let targets = try IndexTensor(shape: [labelled.count], indices: labelled.map { batch.labels.indices[Int($0)] })
-        return MaskedLMOutput(loss: try Tensor.crossEntropy(logits: logits, targets: targets), logits: logits.detached, targets: targets.indices)
+        return LanguageModelOutput(loss: try Tensor.crossEntropy(logits: logits, targets: targets), logits: logits.detached, targets: targets.indices)
     }
 
     // MARK: - Pieces
 
-    func linear(_ x: Tensor, _ p: Parameters, _ name: String) throws -> Tensor {
-        try x.matmul(try p[name + ".weight"], transposeB: true) + (try p[name + ".bias"])
-    }
+    func linear(_ x: Tensor, _ p: Parameters, _ name: String) throws -> Tensor { try Layer.linear(x, p, name) }
 
     func layerNorm(_ x: Tensor, _ p: Parameters, _ name: String) throws -> Tensor {
-        try x.layerNorm(weight: try p[name + ".weight"], bias: try p[name + ".bias"], epsilon: config.layerNormEpsilon)
+        try Layer.layerNorm(x, p, name, epsilon: config.layerNormEpsilon)
     }
 
-    /// Dropout site `site` draws its mask from stream `key.stream + site`: the key's own stream is
-    /// a base, so callers can give each micro-batch of a step its own block of streams.
-    func dropout(_ x: Tensor, site: Int, mode: Mode, probability: Float? = nil) throws -> Tensor {
-        guard case .training(let key) = mode else { return x }
-        return try x.dropout(probability: probability ?? config.hiddenDropout, key: key.with(stream: Int(key.stream) + site))
+    func dropout(_ x: Tensor, site: Int, mode: ForwardMode, probability: Float? = nil) throws -> Tensor {
+        try Layer.dropout(x, probability: probability ?? config.hiddenDropout, site: site, mode: mode)
     }
 }
 
-/// What the masked-LM head produced for the labelled tokens.
-public struct MaskedLMOutput {
-    /// Mean cross-entropy over the labelled tokens (differentiable when parameters are recorded).
-    public let loss: Tensor
-    /// `[N, V]`, one row per labelled token in batch order.
-    public let logits: Tensor
-    public let targets: [Int32]
-
-    public var labelledCount: Int { targets.count }
-
-    /// Labelled tokens whose highest logit is the label (ties go to the lower id, as argmax does).
-    public var correctCount: Int {
-        let vocabulary = logits.shape[1]
-        return logits.withUnsafeBufferPointer { values in
-            targets.indices.filter { row in
-                let start = row * vocabulary
-                var best = 0
-                for column in 1..<vocabulary where values[start + column] > values[start + best] { best = column }
-                return best == Int(targets[row])
-            }.count
-        }
-    }
-}

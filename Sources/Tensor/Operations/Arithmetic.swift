@@ -78,4 +78,26 @@ extension Tensor {
         let values = attentionMask.indices.map { $0 == 1 ? Float(0) : -Float.greatestFiniteMagnitude }
         return try Tensor(shape: [attentionMask.shape[0], 1, 1, attentionMask.shape[1]], scalars: values)
     }
+
+    /// The causal and padding mask together, `[B, 1, T, S]` for `T` queries at positions
+    /// `S − T ..< S` over `S` keys (`attentionMask` is `[B, S]`; `S > T` when earlier keys come from
+    /// a cache): query `i` sees key `j` when `j ≤ S − T + i` and key `j` is not padding, as
+    /// transformers' `create_causal_mask`; the lowest Float elsewhere.
+    public static func causalAdditiveMask(attentionMask: IndexTensor, queries: Int) throws -> Tensor {
+        guard attentionMask.shape.count == 2, (0...attentionMask.shape[1]).contains(queries) else {
+            throw TensorError.invalidArgument(operation: "causalAdditiveMask", reason: "attention mask must be [B, S] with S ≥ \(queries) queries, got \(describe(attentionMask.shape))")
+        }
+        try attentionMask.validate(operation: "causalAdditiveMask", in: 0..<2)
+        let (b, s) = (attentionMask.shape[0], attentionMask.shape[1])
+        let past = s - queries
+        var values = [Float](repeating: 0, count: b * queries * s)
+        for row in 0..<b {
+            for query in 0..<queries {
+                for key in 0..<s where key > past + query || attentionMask.indices[row * s + key] == 0 {
+                    values[(row * queries + query) * s + key] = -Float.greatestFiniteMagnitude
+                }
+            }
+        }
+        return try Tensor(shape: [b, 1, queries, s], scalars: values)
+    }
 }

@@ -5,10 +5,11 @@ import Optimization
 import Tensor
 import Training
 
-/// One device's full training step (forward, backward, AdamW) on random rows masked like BERTIN's
-/// collator, timed after warm-up steps. The peer script does the same with transformers + PyTorch.
+/// One device's full training step (forward, backward, AdamW) on random rows (masked like BERTIN's
+/// collator for masked LMs), timed after warm-up steps. The peer script does the same with
+/// transformers + PyTorch.
 struct TrainBenchmark {
-    let config: RobertaConfig
+    let model: any LanguageModel
     let sequenceLength: Int
     let batch: Int
 
@@ -26,19 +27,26 @@ struct TrainBenchmark {
     }
 
     func run(warmup: Int, steps: Int, seed: UInt64 = 1) throws -> Result {
-        let model = try RobertaForMaskedLM(config: config)
-        let trainer = try MaskedLMTrainer(model: model, optimizer: AdamWConfiguration(schedule: .constant(1e-4)), seed: seed)
-        let collator = MaskedLMCollator(vocabularySize: config.vocabularySize, maskID: 4, specialIDs: [0, 1, 2, 3, 4], seed: seed)
-        let key = RandomKey(seed: seed, stream: 77)
+        let vocabulary = model.vocabularySize
+        let collator = MaskedLMCollator(vocabularySize: vocabulary, maskID: 4, specialIDs: [0, 1, 2, 3, 4], seed: seed)
+        let objective: any TrainingObjective = model.pretrainingObjective == .maskedLM
+            ? MaskedLanguageModeling(model: model, masking: collator) : CausalLanguageModeling(model: model)
+        return try run(objective, warmup: warmup, steps: steps, seed: seed)
+    }
+
+    func run<Objective: TrainingObjective>(_ objective: Objective, warmup: Int, steps: Int, seed: UInt64) throws -> Result {
+        let trainer = try Trainer(objective: objective, optimizer: AdamWConfiguration(schedule: .constant(1e-4)), seed: seed)
+        let key = RandomKey(seed: seed, stream: RandomStream.benchmarkBatches)
         func rows(_ step: Int) -> [[Int32]] {
             (0..<batch).map { row in
                 (0..<sequenceLength).map { column in
-                    column == 0 ? 0 : Int32(5 + Int(key.uniform(at: (step * batch + row) * sequenceLength + column) * Double(config.vocabularySize - 5)))
+                    column == 0 ? 0 : Int32(5 + Int(key.uniform(at: (step * batch + row) * sequenceLength + column) * Double(vocabulary - 5)))
                 }
             }
         }
-        for step in 0..<warmup { try trainer.step([[try collator.batch(rows: rows(step), step: step, device: 0)]]) }
-        let inputs = try (0..<steps).map { try collator.batch(rows: rows(warmup + $0), step: warmup + $0, device: 0) }
+        let vocabulary = model.vocabularySize
+        for step in 0..<warmup { try trainer.step([[try objective.batch(rows: rows(step), seed: seed, step: step, device: 0, micro: 0)]]) }
+        let inputs = try (0..<steps).map { try objective.batch(rows: rows(warmup + $0), seed: seed, step: warmup + $0, device: 0, micro: 0) }
         TensorBufferCache.shared.resetPeak()
         let mappingsBefore = TensorBufferCache.shared.statistics.mappings
         let started = Date()
@@ -56,7 +64,8 @@ struct TrainBenchmark {
 
     /// sgemm GFLOP/s on the model's own largest product shape (tokens × hidden → intermediate), median of 5.
     func measureSgemm() -> Double {
-        let (m, k, n) = (batch * sequenceLength, config.hiddenSize, config.intermediateSize)
+        let fc = model.layout.first { $0.name.hasSuffix("intermediate.dense.weight") || $0.name.hasSuffix("mlp.fc_in.weight") }!.shape  // [F, C]
+        let (m, k, n) = (batch * sequenceLength, fc[1], fc[0])
         let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
         var times: [Double] = []

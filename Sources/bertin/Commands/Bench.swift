@@ -37,8 +37,10 @@ struct Bench: ParsableCommand {
     struct TrainStep: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "train",
-            abstract: "Tokens/s of full RoBERTa training steps (forward, backward, AdamW) on one device; Scripts/bench/train-throughput runs it beside PyTorch.")
+            abstract: "Tokens/s of full training steps (forward, backward, AdamW) on one device; Scripts/bench/train-throughput runs it beside PyTorch.")
 
+        @Option(help: "Model type: roberta (masked LM, dropout 0.1) or gptj (causal LM, dropout 0 as BERTIN-GPT-J).") var model = "roberta"
+        @Option(name: .customLong("rotary-dim"), help: "GPT-J's rotary features per head.") var rotaryDimension = 64
         @Option var hidden = 768
         @Option var layers = 12
         @Option var heads = 12
@@ -52,9 +54,12 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             ComputeThreads.configure(threads: threads)
-            let config = RobertaConfig(vocabularySize: vocabulary, hiddenSize: hidden, layerCount: layers, headCount: heads,
-                                       intermediateSize: intermediate, maxPositionEmbeddings: sequenceLength + 2)
-            let result = try TrainBenchmark(config: config, sequenceLength: sequenceLength, batch: batch).run(warmup: warmup, steps: steps)
+            // The recipe keys of the family: the registry builds the model as `bertin train` would.
+            var section: [String: Int] = ["hidden_size": hidden, "layers": layers, "heads": heads, "intermediate_size": intermediate, "vocab_size": vocabulary]
+            section["max_position_embeddings"] = model == "gptj" ? sequenceLength : sequenceLength + 2
+            if model == "gptj" { section["rotary_dim"] = rotaryDimension }
+            let built = try ModelRegistry.model(type: model, recipeSection: try JSONEncoder().encode(section), vocabularySize: vocabulary)
+            let result = try TrainBenchmark(model: built, sequenceLength: sequenceLength, batch: batch).run(warmup: warmup, steps: steps)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

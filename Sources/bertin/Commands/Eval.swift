@@ -6,14 +6,16 @@ import Kernels
 import Models
 import Tensor
 
-/// Eval-mode masked-LM loss and accuracy of a checkpoint on one batch, optionally with gradients.
+/// Eval-mode loss and accuracy of a checkpoint's model on one batch (its family's pre-training
+/// loss: masked or causal LM), optionally with gradients.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Masked-LM loss and accuracy of a checkpoint on one batch (eval mode: no dropout), as JSON.",
+        abstract: "Language-model loss and accuracy of a checkpoint on one batch (eval mode: no dropout), as JSON.",
         discussion: """
             The batch file holds "input_ids", "attention_mask" (optional: all ones) and "labels", each a list \
-            of equally long rows; label -100 means the token is not predicted. Prints \
-            {"loss": ..., "accuracy": ..., "labelled_tokens": ...}.
+            of equally long rows; label -100 means the token is not predicted. Masked LMs (RoBERTa) predict \
+            each label at its position; causal LMs (GPT-J) take the inputs as labels and shift them inside, \
+            as transformers does. Prints {"loss": ..., "accuracy": ..., "labelled_tokens": ...}.
             """)
 
     @Option(help: "The checkpoint to evaluate.")
@@ -30,21 +32,21 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         ComputeThreads.configure(threads: threads)
-        let loaded = try RobertaCheckpoint.load(from: checkpoint)
+        let loaded = try ModelRegistry.load(checkpoint: checkpoint)
         let batch = try readBatch(path: self.batch)
         let (model, store) = (loaded.model, loaded.parameters)
-        let output: MaskedLMOutput
+        let output: LanguageModelOutput
         if let gradients {
-            var recorded: MaskedLMOutput?
+            var recorded: LanguageModelOutput?
             store.zeroGradients()
             try store.valueWithGradient { p in
-                recorded = try model.maskedLM(p, batch: batch, mode: .evaluation)
+                recorded = try model.languageModelLoss(p, batch: batch, mode: .evaluation)
                 return recorded!.loss
             }
             output = recorded!
             try Checkpoint.writeGradients(to: gradients, parameters: store)
         } else {
-            output = try store.value { p in try model.maskedLM(p, batch: batch, mode: .evaluation) }
+            output = try store.value { p in try model.languageModelLoss(p, batch: batch, mode: .evaluation) }
         }
         let loss = try output.loss.scalar
         let accuracy = Double(output.correctCount) / Double(output.labelledCount)
@@ -52,13 +54,13 @@ struct Eval: ParsableCommand {
     }
 }
 
-/// Reads a masked-LM batch file, naming the file in every error.
-func readBatch(path: String) throws -> MaskedLMBatch {
+/// Reads a batch file, naming the file in every error.
+func readBatch(path: String) throws -> TokenBatch {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw ValidationError("\(path): cannot read the file (missing?)")
     }
     do {
-        return try JSONDecoder().decode(MaskedLMBatch.self, from: data)
+        return try JSONDecoder().decode(TokenBatch.self, from: data)
     } catch let error as ModelError {
         throw ValidationError("\(path): \(error)")
     } catch {

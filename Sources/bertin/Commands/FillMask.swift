@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpointing
 import Corpus
 import Foundation
 import Interop
@@ -55,8 +56,11 @@ struct FillMask: ParsableCommand {
         }
         let masked = tokens.indices.filter { tokens[$0] == maskID }
         guard !masked.isEmpty else { throw ValidationError("--ids holds no <mask> (id \(maskID))") }
-        let loaded = try RobertaCheckpoint.load(from: checkpoint)
-        let vocabulary = loaded.model.config.vocabularySize
+        let loaded = try ModelRegistry.load(checkpoint: checkpoint)
+        guard loaded.model.pretrainingObjective == .maskedLM else {
+            throw ValidationError("\(checkpoint) holds a \(loaded.model.modelType) model, which does not fill masks (use bertin generate)")
+        }
+        let vocabulary = loaded.model.vocabularySize
         if let bad = tokens.first(where: { !(0..<Int32(vocabulary)).contains($0) }) {
             throw ValidationError("token \(bad) is outside the model's vocabulary 0..<\(vocabulary) (a tokenizer of another model?)")
         }

@@ -31,6 +31,9 @@ struct Prepare: ParsableCommand {
     @Option(help: "Seed of the shuffle and the hold-out.")
     var seed: UInt64 = 2021
 
+    @Option(help: "masked: each document as <s> … </s> (RoBERTa); causal: documents joined by the end-of-text token (GPT-J), rows of exactly --sequence-length (2048 for GPT-J).")
+    var objective: String = "masked"
+
     @Option(help: "Folder to create.")
     var output: String
 
@@ -39,6 +42,8 @@ struct Prepare: ParsableCommand {
 
     func run() throws {
         var preparation = RowPreparation(tokenizer: try BPETokenizer(directory: tokenizer), sequenceLength: sequenceLength)
+        guard let framing = RowPreparation.Framing(rawValue: objective) else { throw ValidationError("--objective is masked or causal") }
+        preparation.framing = framing
         preparation.evalFraction = evalFraction
         preparation.shuffleBuffer = shuffleBuffer
         preparation.seed = seed

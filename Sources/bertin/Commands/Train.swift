@@ -39,7 +39,7 @@ struct Train: ParsableCommand {
             let (recipe, text) = try Recipe.load(path: self.recipe, overrides: overrides)
             let summary = try TrainingRun(recipe: recipe, recipeText: text, runtime: runtime).run(resume: resume)
             if runtime.isMain {
-                print("done: step \(summary.step), last loss \(summary.lastLoss)" + (summary.lastEval.map { String(format: ", eval loss %.4f, eval mlm acc %.3f", $0.loss, $0.accuracy) } ?? ""))
+                print("done: step \(summary.step), last loss \(summary.lastLoss)" + (summary.lastEval.map { String(format: ", eval loss %.4f, eval accuracy %.3f", $0.loss, $0.accuracy) } ?? ""))
             }
             runtime.finalize()
         } catch {

@@ -13,7 +13,7 @@ public struct MaskedLMCollator: Sendable {
     public let vocabularySize: Int
     public let maskID: Int32
     public let specialIDs: Set<Int32>
-    public let seed: UInt64
+    public var seed: UInt64
 
     public init(vocabularySize: Int, maskID: Int32, specialIDs: Set<Int32>, seed: UInt64) {
         (self.vocabularySize, self.maskID, self.specialIDs, self.seed) = (vocabularySize, maskID, specialIDs, seed)
@@ -24,8 +24,8 @@ public struct MaskedLMCollator: Sendable {
     }
 
     /// The batch for `rows` (`[B][T]`, no padding) at `step` on `device` (micro-batch `micro` of the step).
-    public func batch(rows: [[Int32]], step: Int, device: Int, micro: Int = 0) throws -> MaskedLMBatch {
-        let key = RandomKey(seed: seed, step: step, device: device, stream: 0xC011 + micro)
+    public func batch(rows: [[Int32]], step: Int, device: Int, micro: Int = 0) throws -> TokenBatch {
+        let key = RandomKey(seed: seed, step: step, device: device, stream: RandomStream.masking + micro)
         var inputs: [[Int32]] = [], labels: [[Int32]] = []
         var element = 0
         for row in rows {
@@ -43,6 +43,6 @@ public struct MaskedLMCollator: Sendable {
             inputs.append(input)
             labels.append(label)
         }
-        return try MaskedLMBatch(inputIDs: inputs, attentionMask: inputs.map { $0.map { _ in 1 } }, labels: labels)
+        return try TokenBatch(inputIDs: inputs, attentionMask: inputs.map { $0.map { _ in 1 } }, labels: labels)
     }
 }

@@ -6,14 +6,15 @@ import Models
 import Optimization
 import Tensor
 
-/// Masked-LM training state on one MPI rank: the model's parameters, the optimizer and the run's
-/// seed, for the devices this rank owns. One `step` reproduces pmap (REFERENCE.md §3): each device
-/// computes the mean loss over its own labelled tokens with its own dropout key (seed, step, global
-/// device index); gradients are averaged over all devices of the job (the mean of per-device means,
-/// over micro-batches too); every rank applies the same update. Resuming from a checkpoint draws the
-/// same masks as never stopping.
-public final class MaskedLMTrainer {
-    public let model: RobertaForMaskedLM
+/// Training state on one MPI rank for any objective and model: the parameters, the optimizer and
+/// the run's seed, for the devices this rank owns. One `step` reproduces pmap (REFERENCE.md §3):
+/// each device computes the mean loss over its own labelled tokens with its own dropout key (seed,
+/// step, global device index); gradients are averaged over all devices of the job (the mean of
+/// per-device means, over micro-batches too); every rank applies the same update. Resuming from a
+/// checkpoint draws the same masks as never stopping.
+public final class Trainer<Objective: TrainingObjective> {
+    public let objective: Objective
+    public var model: any LanguageModel { objective.model }
     public let parameters: ParameterStore
     public let optimizer: AdamW
     public private(set) var seed: UInt64
@@ -23,13 +24,13 @@ public final class MaskedLMTrainer {
     public var step: Int
 
     /// A fresh run: parameters initialised from `seed`. With a `runtime`, gradients are averaged over MPI.
-    public init(model: RobertaForMaskedLM, optimizer configuration: AdamWConfiguration, seed: UInt64,
+    public init(objective: Objective, optimizer configuration: AdamWConfiguration, decayMask: WeightDecayMask = .bertin, seed: UInt64,
                 layout: DeviceLayout = .single, runtime: MPIRuntime? = nil) throws {
-        self.model = model
-        let store = try model.makeParameterStore()
-        try model.initialize(store, seed: seed)
+        self.objective = objective
+        let store = try objective.model.makeParameterStore()
+        try objective.model.initialize(store, seed: seed)
         parameters = store
-        optimizer = try AdamW(configuration: configuration, parameters: store)
+        optimizer = try AdamW(configuration: configuration, parameters: store, decayMask: decayMask)
         self.seed = seed
         self.layout = layout
         reducer = GradientReducer(store: store, runtime: runtime, devices: layout.devices)
@@ -37,9 +38,9 @@ public final class MaskedLMTrainer {
     }
 
     /// A run continued from `checkpoint`: parameters, moments, step and seed as saved.
-    public convenience init(resumingFrom checkpoint: String, model: RobertaForMaskedLM, optimizer configuration: AdamWConfiguration,
-                            layout: DeviceLayout = .single, runtime: MPIRuntime? = nil) throws {
-        try self.init(model: model, optimizer: configuration, seed: 0, layout: layout, runtime: runtime)
+    public convenience init(resumingFrom checkpoint: String, objective: Objective, optimizer configuration: AdamWConfiguration,
+                            decayMask: WeightDecayMask = .bertin, layout: DeviceLayout = .single, runtime: MPIRuntime? = nil) throws {
+        try self.init(objective: objective, optimizer: configuration, decayMask: decayMask, seed: 0, layout: layout, runtime: runtime)
         try load(checkpoint)
     }
 
@@ -52,22 +53,10 @@ public final class MaskedLMTrainer {
         return contents.progress
     }
 
-    public struct StepResult: Equatable, Sendable {
-        /// Mean over devices of each device's mean token loss (pmean of the loss).
-        public let loss: Float
-        /// Correct predictions over labelled tokens, whole job.
-        public let accuracy: Double
-        public let labelledTokens: Int
-        public let learningRate: Float
-        public let gradientNorm: Double
-        /// Seconds blocked waiting for gradient allreduces after backward (0 without MPI).
-        public let communicationWaitSeconds: Double
-    }
-
     /// One update. `deviceBatches[d][m]` is micro-batch m of this rank's d-th device. A non-finite
     /// loss on any device throws on every rank before the parameters change.
     @discardableResult
-    public func step(_ deviceBatches: [[MaskedLMBatch]], learningRate: Float? = nil) throws -> StepResult {
+    public func step(_ deviceBatches: [[Objective.Batch]], learningRate: Float? = nil) throws -> StepResult {
         guard deviceBatches.count == layout.devicesPerRank, let micro = deviceBatches.first?.count, micro > 0,
               deviceBatches.allSatisfy({ $0.count == micro }) else {
             throw TrainingError.invalidLayout("expected \(layout.devicesPerRank) devices with the same number of micro-batches each")
@@ -80,9 +69,10 @@ public final class MaskedLMTrainer {
             for (index, batch) in batches.enumerated() {
                 // Only the rank's last backward completes the gradients: it alone starts communication.
                 let isLast = local == deviceBatches.count - 1 && index == micro - 1
-                var output: MaskedLMOutput?
+                var output: LanguageModelOutput?
+                let dropoutKey = key.with(stream: RandomStream.dropoutBase + index * model.dropoutSiteCount)
                 let loss = try parameters.valueWithGradient(gradientReady: isLast ? { [reducer] in reducer.parameterReady($0) } : nil) { p in
-                    output = try model.maskedLM(p, batch: batch, mode: .training(dropoutKey: key.with(stream: index * model.dropoutSiteCount)))
+                    output = try objective.loss(p, batch: batch, mode: .training(dropoutKey: dropoutKey))
                     return output!.loss
                 }
                 lossSum += Double(loss) / Double(micro)
@@ -104,11 +94,24 @@ public final class MaskedLMTrainer {
 
     /// Saves the whole state atomically (see `Checkpoint.write`). Call on one rank only.
     public func save(to path: String, recipe: String, dataPosition: [String: Int64] = [:]) throws {
-        let config = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
+        let config = try model.checkpointConfig()
         try Checkpoint.write(to: path, parameters: parameters, optimizer: optimizer,
                              progress: TrainingProgress(step: step, seed: seed, dataPosition: dataPosition),
                              modelConfig: config, recipe: recipe)
     }
+}
+
+/// What one update did, summed over the whole job.
+public struct StepResult: Equatable, Sendable {
+    /// Mean over devices of each device's mean token loss (pmean of the loss).
+    public let loss: Float
+    /// Correct predictions over labelled tokens, whole job (the objective's accuracy).
+    public let accuracy: Double
+    public let labelledTokens: Int
+    public let learningRate: Float
+    public let gradientNorm: Double
+    /// Seconds blocked waiting for gradient allreduces after backward (0 without MPI).
+    public let communicationWaitSeconds: Double
 }
 
 public enum TrainingError: Error, Equatable, CustomStringConvertible {

@@ -1,9 +1,11 @@
 import Kernels
 import Tensor
 
-/// One batch for masked-LM: token ids, which tokens attention may look at, and the tokens to
-/// predict (`ignoredLabel`, -100, where nothing is predicted). All three are `[B, T]`.
-public struct MaskedLMBatch: Equatable, Sendable {
+/// One batch of token rows for a language model: token ids, which tokens attention may look at,
+/// and the labels (`ignoredLabel`, -100, where nothing is predicted). All three are `[B, T]`. For
+/// masked LM a label sits at the position it predicts; for causal LM labels are the inputs
+/// (transformers' convention) and the model shifts them: position t predicts label t + 1.
+public struct TokenBatch: Equatable, Sendable {
     public let inputIDs: IndexTensor
     public let attentionMask: IndexTensor
     public let labels: IndexTensor
@@ -52,7 +54,7 @@ public struct MaskedLMBatch: Equatable, Sendable {
     }
 }
 
-extension MaskedLMBatch: Decodable {
+extension TokenBatch: Decodable {
     enum CodingKeys: String, CodingKey {
         case inputIDs = "input_ids", attentionMask = "attention_mask", labels
     }

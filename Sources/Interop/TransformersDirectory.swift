@@ -1,0 +1,108 @@
+import AtomicFiles
+import Foundation
+import Models
+import Tensor
+
+/// A transformers directory (`config.json` + safetensors weights) in and out, for every family of
+/// the registry: `model_type` picks the family, the family's layout names the tensors.
+public enum TransformersDirectory {
+    /// A model read from a transformers directory.
+    public struct Loaded {
+        public let model: any LanguageModel
+        /// The directory's `config.json` as it was, kept so an export gives back its extra keys.
+        public let configJSON: String
+        public let parameters: ParameterStore
+        /// Tensors in the files that the model does not use (buffers, a pooler), skipped.
+        public let ignoredTensors: [String]
+        /// `config.json` keys the family's config does not model (carried through to exports).
+        public let unmodelledConfigKeys: [String]
+        /// Element types found in the files (F16/BF16 are widened to Float32 exactly).
+        public let storedTypes: Set<String>
+
+        /// One line for the user about what was skipped or widened, or nil.
+        public var note: String? {
+            var parts: [String] = []
+            if !ignoredTensors.isEmpty { parts.append("ignored tensors \(model.modelType) does not use: \(ignoredTensors.joined(separator: ", "))") }
+            if !unmodelledConfigKeys.isEmpty { parts.append("config keys not modelled (kept for export): \(unmodelledConfigKeys.joined(separator: ", "))") }
+            let narrow = storedTypes.subtracting(["F32"])
+            if !narrow.isEmpty { parts.append("weights stored as \(narrow.sorted().joined(separator: "/")) were widened to float32") }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        }
+    }
+
+    /// Keys of `PretrainedConfig` itself that no family models and that need no note.
+    static let commonConfigKeys: Set<String> = [
+        "architectures", "model_type", "transformers_version", "dtype", "torch_dtype", "use_cache", "_name_or_path",
+        "tokenizer_class", "task_specific_params", "output_past",
+    ]
+
+    public static func load(directory: String) throws -> Loaded {
+        let folder = URL(fileURLWithPath: directory)
+        let configPath = folder.appendingPathComponent("config.json").path
+        guard let configData = FileManager.default.contents(atPath: configPath) else {
+            throw InteropError.invalidFile(path: configPath, reason: "cannot read the file (missing?)")
+        }
+        let model: any LanguageModel
+        do { model = try ModelRegistry.model(configJSON: configData) } catch {
+            throw InteropError.invalidFile(path: configPath, reason: "\(error)")
+        }
+        let weights = try TransformersWeights(directory: directory)
+        let names = type(of: model).transformersNames
+        let store = try model.makeParameterStore()
+        var types = Set<String>()
+        for entry in store.entries {
+            var name = entry.name
+            if weights.files[name] == nil, let alias = names.aliases[name], weights.files[alias] != nil { name = alias }
+            guard weights.files[name] != nil else {
+                throw InteropError.invalidFile(path: weights.folder.path, reason: "has no tensor \(name), which \(model.modelType) needs")
+            }
+            let info = try weights.info(name)
+            guard info.shape == entry.shape else {
+                throw InteropError.invalidFile(path: weights.path(of: name), reason: "tensor \(name) has shape \(info.shape), config.json implies \(entry.shape)")
+            }
+            types.insert(info.dtype)
+            try store.set(entry.name, to: try weights.floats(name))
+        }
+        for (copy, original) in names.tied where weights.files[copy] != nil {
+            guard try weights.floats(copy) == (try store.value(original).scalars) else {
+                throw InteropError.invalidFile(path: weights.path(of: copy), reason: "\(copy) differs from \(original): untied weights are not supported")
+            }
+        }
+        let used = Set(store.entries.map(\.name) + Array(names.aliases.values) + Array(names.tied.keys))
+        let unknown = weights.names.filter { !used.contains($0) }
+        if let stranger = unknown.first(where: { !names.ignorable($0) }) {
+            throw InteropError.invalidFile(path: weights.path(of: stranger), reason: "tensor \(stranger) is not part of \(type(of: model).architecture) (a different architecture?)")
+        }
+        let configKeys = (try? JSONSerialization.jsonObject(with: configData) as? [String: Any])?.keys.map { $0 } ?? []
+        let modelled = Set((try? JSONSerialization.jsonObject(with: Data(try model.checkpointConfig().utf8)) as? [String: Any])?.keys.map { $0 } ?? [])
+        let unmodelled = configKeys.filter { !modelled.contains($0) && !commonConfigKeys.contains($0) }.sorted()
+        return Loaded(model: model, configJSON: String(decoding: configData, as: UTF8.self), parameters: store, ignoredTensors: unknown,
+                      unmodelledConfigKeys: unmodelled, storedTypes: types)
+    }
+
+    /// Writes `config.json` and `model.safetensors` as `save_pretrained` does (a tied decoder is not
+    /// stored twice), for `AutoModel*.from_pretrained` to load. `storage` narrows the weights on
+    /// the way out (Float32 by default: bit for bit what was trained).
+    public static func save(model: any LanguageModel, parameters store: ParameterStore, configJSON: String?, to directory: String,
+                            storage: SafeTensorsFile.StorageType = .float32) throws {
+        let folder = URL(fileURLWithPath: directory)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw InteropError.invalidFile(path: directory, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
+        let configPath = folder.appendingPathComponent("config.json").path
+        var text = try model.transformersConfig(mergingInto: configJSON)
+        if storage != .float32, var object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
+            object["dtype"] = storage.rawValue
+            text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n"
+        }
+        do { try AtomicFile.write(to: configPath) { try $0.write(contentsOf: Data(text.utf8)) } } catch {
+            throw InteropError.invalidFile(path: configPath, reason: "cannot write: \(error)")
+        }
+        let tensors = store.entries.map { entry in
+            (name: entry.name, shape: entry.shape, values: UnsafeBufferPointer(start: store.values.baseAddress! + entry.offset, count: entry.count))
+        }
+        do { try SafeTensorsFile.write(tensors, storage: storage, to: folder.appendingPathComponent("model.safetensors").path) } catch let failure as AtomicFile.Failure {
+            throw InteropError.invalidFile(path: failure.path, reason: failure.reason)
+        }
+    }
+}

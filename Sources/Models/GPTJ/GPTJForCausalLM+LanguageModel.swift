@@ -1,0 +1,32 @@
+import Tensor
+
+extension GPTJForCausalLM: LanguageModel {
+    public static let modelType = "gptj"
+    public static let architecture = "GPTJForCausalLM"
+    public static let pretrainingObjective = PretrainingObjective.causalLM
+
+    public var vocabularySize: Int { config.vocabularySize }
+    public var maxSequenceLength: Int { config.positionCount }
+
+    /// transformers' initialisation: normal(0, initializer_range) weights and embeddings, zero
+    /// biases, unit LayerNorm weights.
+    public func initialize(_ store: ParameterStore, seed: UInt64) throws {
+        Layer.initialize(store, seed: seed, standardDeviation: config.initializerRange)
+    }
+
+    public func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
+        try causalLM(p, batch: batch, mode: mode)
+    }
+
+    /// Older files carry the causal-mask buffers `attn.bias` / `attn.masked_bias` (not parameters).
+    public static let transformersNames = TransformersNames(
+        ignorable: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") })
+
+    public func transformersConfig(mergingInto original: String?) throws -> String {
+        try mergedConfigJSON(
+            config, into: original,
+            floats: ["layer_norm_epsilon": config.layerNormEpsilon, "resid_pdrop": config.residualDropout,
+                     "embd_pdrop": config.embeddingDropout, "attn_pdrop": config.attentionDropout, "initializer_range": config.initializerRange],
+            extra: ["architectures": [Self.architecture], "model_type": Self.modelType, "dtype": "float32"])
+    }
+}

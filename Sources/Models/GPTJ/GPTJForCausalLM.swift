@@ -1,0 +1,123 @@
+import Kernels
+import Tensor
+
+// Shape glossary: B batch, T time (tokens per row), C channels (n_embd), H heads, D head size
+// (C / H), R rotary features per head, F MLP width (n_inner), V vocabulary, N predicted tokens.
+
+/// GPT-J for causal language modelling, computing what transformers' `GPTJForCausalLM` computes
+/// (REFERENCE.md §6): token embeddings → blocks with ONE LayerNorm feeding attention and the MLP
+/// side by side (`x + attention(ln₁(x)) + mlp(ln₁(x))`) → final LayerNorm → an untied `lm_head`
+/// with bias. Attention has bias-free projections, rotary on the first R features of q and k
+/// (interleaved pairs), a causal + padding mask and scaling by √D.
+public struct GPTJForCausalLM: Sendable {
+    public let config: GPTJConfig
+    let rotary: RotaryTable
+
+    public init(config: GPTJConfig) throws {
+        try config.validate()
+        self.config = config
+        rotary = RotaryTable(rotaryDimension: config.rotaryDimension, positions: config.positionCount)
+    }
+
+    /// Dropout sites of one forward pass: after the embeddings, then three per block (attention
+    /// weights, attention output, MLP output).
+    public var dropoutSiteCount: Int { 1 + 3 * config.layerCount }
+
+    /// Every parameter, in transformers' state_dict order, names and shapes.
+    public var layout: [(name: String, shape: [Int])] {
+        let (c, f, v) = (config.hiddenSize, config.innerSize, config.vocabularySize)
+        var layout: [(name: String, shape: [Int])] = [(GPTJName.wordEmbeddings, [v, c])]
+        for index in 0..<config.layerCount {
+            let layer = GPTJName.layer(index) + "."
+            layout += [(layer + GPTJName.norm + ".weight", [c]), (layer + GPTJName.norm + ".bias", [c])]
+            layout += [GPTJName.key, GPTJName.value, GPTJName.query, GPTJName.attentionOutput].map { (layer + $0 + ".weight", [c, c]) }
+            layout += [(layer + GPTJName.feedForwardIn + ".weight", [f, c]), (layer + GPTJName.feedForwardIn + ".bias", [f]),
+                       (layer + GPTJName.feedForwardOut + ".weight", [c, f]), (layer + GPTJName.feedForwardOut + ".bias", [c])]
+        }
+        return layout + [(GPTJName.finalNorm + ".weight", [c]), (GPTJName.finalNorm + ".bias", [c]),
+                         (GPTJName.head + ".weight", [v, c]), (GPTJName.head + ".bias", [v])]
+    }
+
+    // MARK: - Forward
+
+    /// The final LayerNorm's output, `[B, T, C]`. Positions count 0, 1, ... along each row
+    /// (transformers' default `position_ids`); padding is hidden by the mask.
+    public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
+        let (b, t) = (inputIDs.shape[0], inputIDs.shape[1])
+        guard t <= config.positionCount else {
+            throw ModelError.invalidBatch("a row of \(t) tokens is longer than n_positions \(config.positionCount)")
+        }
+        let positions = try IndexTensor(shape: [b, t], indices: (0..<(b * t)).map { Int32($0 % t) })
+        var x = try Tensor.embedding(try p[GPTJName.wordEmbeddings], indices: inputIDs)  // [B, T, C]
+        x = try Layer.dropout(x, probability: config.embeddingDropout, site: 0, mode: mode)
+        let mask = try AttentionMask.causal(attentionMask, queries: t)  // [B, 1, T, T]
+        for index in 0..<config.layerCount {
+            x = try block(p, layer: index, x, positions: positions, mask: mask, mode: mode)
+        }
+        return try Layer.layerNorm(x, p, GPTJName.finalNorm, epsilon: config.layerNormEpsilon)
+    }
+
+    /// Parallel residual: attention and MLP both read `ln₁(x)`; their sum joins the residual.
+    func block(_ p: Parameters, layer index: Int, _ x: Tensor, positions: IndexTensor, mask: Tensor, mode: ForwardMode) throws -> Tensor {
+        let layer = GPTJName.layer(index) + "."
+        let site = 1 + 3 * index
+        let normed = try Layer.layerNorm(x, p, layer + GPTJName.norm, epsilon: config.layerNormEpsilon)
+        let attended = try attention(p, layer: layer, normed, positions: positions, mask: mask, mode: mode, site: site)
+        let fed = try feedForward(p, layer: layer, normed, mode: mode, site: site + 2)
+        return try (attended + fed) + x
+    }
+
+    func attention(_ p: Parameters, layer: String, _ x: Tensor, positions: IndexTensor, mask: Tensor, mode: ForwardMode, site: Int) throws -> Tensor {
+        let (query, key, value) = try projections(p, layer: layer, x, positions: positions)
+        let context = try Layer.attention(query: query, key: key, value: value, mask: mask, dropout: config.attentionDropout, site: site, mode: mode)
+        let projected = try Layer.linear(context, p, layer + GPTJName.attentionOutput, bias: false)
+        return try Layer.dropout(projected, probability: config.residualDropout, site: site + 1, mode: mode)
+    }
+
+    /// q, k and v as `[B, H, T, D]`, q and k turned by rotary at `positions` (`[B, T]`).
+    func projections(_ p: Parameters, layer: String, _ x: Tensor, positions: IndexTensor) throws -> (Tensor, Tensor, Tensor) {
+        let (b, t, h, d) = (x.shape[0], x.shape[1], config.headCount, config.headSize)
+        func rotated(_ name: String) throws -> Tensor {  // [B, T, H, D] → rotary → [B, H, T, D]
+            try Layer.linear(x, p, layer + name, bias: false).reshaped([b, t, h, d])
+                .rotaryEmbedding(positions: positions, table: rotary).transposed(1, 2)
+        }
+        return (try rotated(GPTJName.query), try rotated(GPTJName.key),
+                try Layer.splitHeads(try Layer.linear(x, p, layer + GPTJName.value, bias: false), heads: h))
+    }
+
+    /// `fc_out(gelu_new(fc_in(x)))`.
+    func feedForward(_ p: Parameters, layer: String, _ x: Tensor, mode: ForwardMode, site: Int) throws -> Tensor {
+        let expanded = try Layer.linear(x, p, layer + GPTJName.feedForwardIn).gelu(approximation: .tanh)
+        return try Layer.dropout(try Layer.linear(expanded, p, layer + GPTJName.feedForwardOut), probability: config.residualDropout, site: site, mode: mode)
+    }
+
+    // MARK: - Outputs
+
+    /// Logits at every position, `[B, T, V]`.
+    public func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
+        let hidden = try hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode)
+        let (b, t) = (inputIDs.shape[0], inputIDs.shape[1])
+        return try Layer.linear(try hidden.reshaped([b * t, config.hiddenSize]), p, GPTJName.head).reshaped([b, t, config.vocabularySize])
+    }
+
+    /// The causal-LM loss as transformers computes it: position t predicts label t + 1 (labels are
+    /// the inputs, shifted here), mean cross-entropy over labels that are not -100. The `C × V`
+    /// head runs only on the positions that predict something.
+    public func causalLM(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
+        let (b, t) = (batch.batchSize, batch.time)
+        var predicting: [Int32] = [], targets: [Int32] = []
+        for row in 0..<b {
+            for position in 0..<(t - 1) where batch.labels.indices[row * t + position + 1] != ignoredLabel {
+                predicting.append(Int32(row * t + position))
+                targets.append(batch.labels.indices[row * t + position + 1])
+            }
+        }
+        guard !predicting.isEmpty else { throw ModelError.invalidBatch("no token has a next-token label (every shifted label is -100)") }
+        let hidden = try hiddenStates(p, inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, mode: mode)
+        let rows = try hidden.reshaped([b * t, config.hiddenSize])
+        let picked = try Tensor.embedding(rows, indices: try IndexTensor(shape: [predicting.count], indices: predicting))  // [N, C]
+        let logits = try Layer.linear(picked, p, GPTJName.head)  // [N, V]
+        let target = try IndexTensor(shape: [targets.count], indices: targets)
+        return LanguageModelOutput(loss: try Tensor.crossEntropy(logits: logits, targets: target), logits: logits.detached, targets: targets)
+    }
+}

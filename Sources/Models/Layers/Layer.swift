@@ -1,0 +1,40 @@
+import Kernels
+import Tensor
+
+/// The layers every family builds from, reading their weights from `Parameters` by transformers
+/// name (`<name>.weight`, `<name>.bias`).
+enum Layer {
+    /// `x Wᵀ + b` with `W` `[out, in]` as nn.Linear stores it; `bias: false` for GPT-J's projections.
+    static func linear(_ x: Tensor, _ p: Parameters, _ name: String, bias: Bool = true) throws -> Tensor {
+        let product = try x.matmul(try p[name + ".weight"], transposeB: true)
+        return bias ? try product + (try p[name + ".bias"]) : product
+    }
+
+    static func layerNorm(_ x: Tensor, _ p: Parameters, _ name: String, epsilon: Float) throws -> Tensor {
+        try x.layerNorm(weight: try p[name + ".weight"], bias: try p[name + ".bias"], epsilon: epsilon)
+    }
+
+    /// Dropout site `site` draws its mask from stream `key.stream + site`: the key's own stream is
+    /// a base, so callers can give each micro-batch of a step its own block of streams.
+    static func dropout(_ x: Tensor, probability: Float, site: Int, mode: ForwardMode) throws -> Tensor {
+        guard case .training(let key) = mode, probability > 0 else { return x }
+        return try x.dropout(probability: probability, key: key.with(stream: Int(key.stream) + site))
+    }
+
+    /// `[B, T, C]` → `[B, H, T, D]`.
+    static func splitHeads(_ x: Tensor, heads: Int) throws -> Tensor {
+        let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+        return try x.reshaped([b, t, heads, c / heads]).transposed(1, 2)
+    }
+
+    /// Scaled dot-product attention: `softmax(q kᵀ / √D + mask) v` with dropout on the weights.
+    /// `query` `[B, H, T, D]`, `key`/`value` `[B, H, S, D]`, `mask` additive and broadcastable to
+    /// `[B, H, T, S]`. Returns `[B, T, H·D]`.
+    static func attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor, dropout probability: Float,
+                          site: Int, mode: ForwardMode) throws -> Tensor {
+        let (b, h, t, d) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
+        let scores = try query.matmul(key, transposeB: true).scaled(by: 1 / Float(d).squareRoot())  // [B, H, T, S]
+        let weights = try dropout(try scores.addingMask(mask).softmax(), probability: probability, site: site, mode: mode)
+        return try weights.matmul(value).transposed(1, 2).reshaped([b, t, h * d])
+    }
+}

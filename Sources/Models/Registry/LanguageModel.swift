@@ -1,0 +1,95 @@
+import Foundation
+import Tensor
+
+/// What a model family is trained with before any fine-tuning.
+public enum PretrainingObjective: String, Sendable {
+    /// Labels where tokens were masked out (RoBERTa).
+    case maskedLM = "masked-lm"
+    /// Every next token (GPT-J).
+    case causalLM = "causal-lm"
+}
+
+/// A model config: transformers' `config.json` through `Codable`, and the recipe's `model:` section.
+public protocol ModelConfiguration: Codable, Equatable, Sendable {
+    /// The recipe's `model:` keys for this family (snake_case, as in the files).
+    associatedtype RecipeSection: Decodable
+    /// `vocabularySize` is the rows' tokenizer's, used when the recipe names none.
+    init(recipe: RecipeSection, vocabularySize: Int) throws
+}
+
+/// A language model family: its parameters in transformers' state_dict names and shapes, its
+/// initialisation, its forward pass and its pre-training loss. Everything outside the family's
+/// folder (trainer, checkpoints, interop, commands) works through this protocol and the registry.
+public protocol LanguageModel: Sendable {
+    associatedtype Configuration: ModelConfiguration
+    /// transformers' `model_type` ("roberta", "gptj"): the registry key.
+    static var modelType: String { get }
+    /// transformers' class of the exported directory ("RobertaForMaskedLM").
+    static var architecture: String { get }
+    static var pretrainingObjective: PretrainingObjective { get }
+
+    init(config: Configuration) throws
+    var config: Configuration { get }
+    /// Every parameter, in transformers names and shapes (Linear weights `[out, in]`).
+    var layout: [(name: String, shape: [Int])] { get }
+    /// Dropout sites of one forward pass (streams `key.stream ..< key.stream + dropoutSiteCount`).
+    var dropoutSiteCount: Int { get }
+    var vocabularySize: Int { get }
+    /// The longest row the model can take.
+    var maxSequenceLength: Int { get }
+    /// transformers' initialisation, one random stream per parameter.
+    func initialize(_ store: ParameterStore, seed: UInt64) throws
+    /// Logits at every position, `[B, T, V]`.
+    func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor
+    /// The pre-training loss of `batch` and the predictions it scored.
+    func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput
+
+    /// How this family's tensors are named in transformers files.
+    static var transformersNames: TransformersNames { get }
+    /// `config.json` for transformers: `original`'s keys kept, ours written over them.
+    func transformersConfig(mergingInto original: String?) throws -> String
+}
+
+/// Names a family's transformers files may use besides its layout.
+public struct TransformersNames: Sendable {
+    /// Our name → another name the same tensor may be stored under.
+    public var aliases: [String: String] = [:]
+    /// Tensors that must equal one of ours when present (a tied decoder stored twice): name → ours.
+    public var tied: [String: String] = [:]
+    /// Buffers and unused modules that files may hold; skipped on import, named in a note.
+    public var ignorable: @Sendable (String) -> Bool = { _ in false }
+
+    public init(aliases: [String: String] = [:], tied: [String: String] = [:], ignorable: @escaping @Sendable (String) -> Bool = { _ in false }) {
+        (self.aliases, self.tied, self.ignorable) = (aliases, tied, ignorable)
+    }
+}
+
+extension LanguageModel {
+    /// A parameter store with this model's layout, all zero.
+    public func makeParameterStore() throws -> ParameterStore { try ParameterStore(layout: layout) }
+
+    public var parameterCount: Int { layout.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+
+    public var pretrainingObjective: PretrainingObjective { Self.pretrainingObjective }
+    public var modelType: String { Self.modelType }
+
+    /// The config as stored in checkpoints: transformers keys plus `model_type`, which the
+    /// registry reads to rebuild the model.
+    public func checkpointConfig() throws -> String {
+        var object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(config)) as? [String: Any] ?? [:]
+        object["model_type"] = Self.modelType
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
+
+/// Writes `ours` over `original`'s keys and returns pretty-printed, sorted JSON (transformers'
+/// `config.json` shape). `floats` are written through their shortest decimal (1e-05, not 9.99999974737875e-06).
+func mergedConfigJSON(_ ours: some Encodable, into original: String?, floats: [String: Float], extra: [String: Any]) throws -> String {
+    var object = original.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
+    let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(ours)) as? [String: Any] ?? [:]
+    for (key, value) in encoded { object[key] = value }
+    for (key, value) in floats { object[key] = Double("\(value)") }
+    for (key, value) in extra { object[key] = value }
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    return String(decoding: data, as: UTF8.self) + "\n"
+}

@@ -1,0 +1,53 @@
+import Tensor
+
+extension RobertaForMaskedLM: LanguageModel {
+    public static let modelType = "roberta"
+    public static let architecture = "RobertaForMaskedLM"
+    public static let pretrainingObjective = PretrainingObjective.maskedLM
+
+    public var vocabularySize: Int { config.vocabularySize }
+    /// Positions start after the padding id: `max_position_embeddings − pad − 1` tokens (512 of 514).
+    public var maxSequenceLength: Int { config.maxPositionEmbeddings - config.paddingTokenID - 1 }
+
+    public func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
+        try maskedLM(p, batch: batch, mode: mode)
+    }
+
+    /// transformers stores the tied decoder's bias as `lm_head.decoder.bias` too, and may store the
+    /// decoder weight (equal to the word embeddings); a pooler and the position-id buffer are unused.
+    public static let transformersNames = TransformersNames(
+        aliases: [RobertaName.headBias: "lm_head.decoder.bias"],
+        tied: ["lm_head.decoder.weight": RobertaName.wordEmbeddings],
+        ignorable: { $0.hasPrefix("roberta.pooler.") || $0 == "roberta.embeddings.position_ids" })
+
+    public func transformersConfig(mergingInto original: String?) throws -> String {
+        try mergedConfigJSON(
+            config, into: original,
+            floats: ["layer_norm_eps": config.layerNormEpsilon, "hidden_dropout_prob": config.hiddenDropout,
+                     "attention_probs_dropout_prob": config.attentionDropout, "initializer_range": config.initializerRange],
+            extra: ["architectures": [Self.architecture], "model_type": Self.modelType, "tie_word_embeddings": true, "dtype": "float32"])
+    }
+}
+
+extension RobertaConfig: ModelConfiguration {
+    /// A recipe's `model:` keys for RoBERTa; absent keys take roberta-base's sizes.
+    public struct RecipeSection: Decodable, Sendable {
+        var hiddenSize: Int?, layers: Int?, heads: Int?, intermediateSize: Int?, maxPositionEmbeddings: Int?
+        var hiddenDropout: Float?, attentionDropout: Float?, vocabularySize: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case layers, heads
+            case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", maxPositionEmbeddings = "max_position_embeddings"
+            case hiddenDropout = "hidden_dropout", attentionDropout = "attention_dropout", vocabularySize = "vocab_size"
+        }
+    }
+
+    public init(recipe: RecipeSection, vocabularySize: Int) throws {
+        let base = RobertaConfig.robertaBase
+        self.init(vocabularySize: recipe.vocabularySize ?? vocabularySize, hiddenSize: recipe.hiddenSize ?? base.hiddenSize,
+                  layerCount: recipe.layers ?? base.layerCount, headCount: recipe.heads ?? base.headCount,
+                  intermediateSize: recipe.intermediateSize ?? base.intermediateSize,
+                  maxPositionEmbeddings: recipe.maxPositionEmbeddings ?? base.maxPositionEmbeddings,
+                  hiddenDropout: recipe.hiddenDropout ?? base.hiddenDropout, attentionDropout: recipe.attentionDropout ?? base.attentionDropout)
+    }
+}

@@ -1,0 +1,172 @@
+import Checkpointing
+import Corpus
+import Distributed
+import Foundation
+import Kernels
+import Models
+import Optimization
+import Tensor
+
+/// `bertin train`: builds the recipe's model, objective and optimizer, then runs its phases on
+/// this rank's devices, logging, evaluating and checkpointing on rank 0, resumable from the newest
+/// checkpoint of the run folder. Nothing here names a model family: the registry builds the model
+/// and the family's pre-training objective turns rows into losses.
+public final class TrainingRun {
+    public let recipe: Recipe
+    public let recipeText: String
+    public let runtime: MPIRuntime
+    public let layout: DeviceLayout
+    /// Where rank 0's progress lines go.
+    public var log: (String) -> Void = { print($0); fflush(stdout) }
+    let checkpoints: CheckpointPolicy
+
+    public init(recipe: Recipe, recipeText: String, runtime: MPIRuntime) throws {
+        try recipe.validate(ranks: runtime.size)
+        self.recipe = recipe
+        self.recipeText = recipeText
+        self.runtime = runtime
+        layout = try DeviceLayout(devices: recipe.devices, rank: runtime.rank, ranks: runtime.size)
+        checkpoints = CheckpointPolicy(recipe: recipe)
+    }
+
+    public struct Summary: Sendable {
+        public var step = 0
+        public var lastLoss: Float = .nan
+        public var lastEval: (loss: Double, accuracy: Double)?
+        public var checkpoints: [String] = []
+    }
+
+    /// The recipe's model (its `model:` section through the registry; the vocabulary of the first
+    /// phase's rows when the section names none) and the family's pre-training objective.
+    public func makeObjective() throws -> any TrainingObjective {
+        let rows = try TokenRows(directory: recipe.phases[0].rows, split: "train")
+        let model = try ModelRegistry.model(type: recipe.model.type, recipeSection: try recipe.model.settingsJSON,
+                                            vocabularySize: rows.index.vocabularySize)
+        return pretrainingObjective(for: model, rows: rows.index)
+    }
+
+    public func run(resume: Bool) throws -> Summary {
+        try run(objective: try makeObjective(), resume: resume)
+    }
+
+    func run<Objective: TrainingObjective>(objective: Objective, resume: Bool) throws -> Summary {
+        let model = objective.model
+        let trainer = try Trainer(objective: objective, optimizer: recipe.optimizerConfiguration,
+                                  decayMask: try WeightDecayMask.named(recipe.optimizer.weightDecayMask),
+                                  seed: recipe.seed, layout: layout, runtime: runtime)
+        var position: [String: Int64] = [:]
+        var summary = Summary()
+        if resume, let latest = checkpoints.newest() {
+            position = try trainer.load(latest.path).dataPosition
+            if runtime.isMain { log("resuming from \(latest.path) at step \(trainer.step)") }
+        } else if runtime.isMain {
+            try FileManager.default.createDirectory(at: checkpoints.folder, withIntermediateDirectories: true)
+            log("run \(recipe.name): \(model.modelType), \(model.parameterCount) parameters, \(layout.devices) devices on \(layout.ranks) rank(s), \(recipe.totalSteps) steps")
+        }
+        let logger = runtime.isMain ? try RunLogger(folder: checkpoints.folder, accuracyName: objective.accuracyName, print: log) : nil
+        let starts = recipe.phaseStarts
+        for (index, phase) in recipe.phases.enumerated() where trainer.step < starts[index] + phase.steps {
+            let resumedInside = trainer.step > starts[index]
+            if !resumedInside { try startPhase(index, trainer: trainer) }
+            let rows = try TokenRows(directory: phase.rows, split: "train")
+            try check(rows, fit: model, phase: phase)
+            let evalRows = try? TokenRows(directory: phase.rows, split: "eval")
+            let perUpdate = phase.perDeviceBatch * phase.accumulation
+            let loader = try BatchLoader(rows: rows, globalBatchSize: perUpdate * layout.devices, devices: layout.devices,
+                                         seed: RunSeed.loader(recipe.seed, phase: index))
+            if resumedInside { try loader.restore(position) }
+            let collationSeed = RunSeed.collator(recipe.seed, phase: index)
+            let end = starts[index] + phase.steps
+            let started = Date()
+            var lastStepTime = Date()
+            let firstStep = trainer.step
+            while trainer.step < end {
+                let global = loader.next()
+                let batches = try layout.localDevices.map { device in
+                    let slice = global[device]
+                    return try (0..<phase.accumulation).map { micro in
+                        try objective.batch(rows: Array(slice[(micro * phase.perDeviceBatch)..<((micro + 1) * phase.perDeviceBatch)]),
+                                            seed: collationSeed, step: trainer.step, device: device, micro: micro)
+                    }
+                }
+                let rate = recipe.learningRate(phase: index, step: trainer.step, phaseStart: starts, optimizerCount: trainer.optimizer.stepCount)
+                let result = try trainer.step(batches, learningRate: rate)
+                summary.step = trainer.step
+                summary.lastLoss = result.loss
+                let now = Date()
+                let stepSeconds = now.timeIntervalSince(lastStepTime)
+                lastStepTime = now
+                if let logger {
+                    let remaining = now.timeIntervalSince(started) / Double(trainer.step - firstStep) * Double(recipe.totalSteps - trainer.step)
+                    try logger.step(RunLogger.StepLine(step: trainer.step, totalSteps: recipe.totalSteps, phase: phase.name, result: result,
+                                                       tokensPerSecond: Double(perUpdate * layout.devices * rows.sequenceLength) / stepSeconds,
+                                                       stepSeconds: stepSeconds, remainingSeconds: remaining),
+                                    printing: trainer.step % recipe.logEvery == 0 || trainer.step == end)
+                }
+                if let evalRows, trainer.step % recipe.evalEvery == 0 || trainer.step == end,
+                   let evaluation = try evaluate(trainer, rows: evalRows, perDeviceBatch: phase.perDeviceBatch) {
+                    summary.lastEval = evaluation
+                    try logger?.evaluation(step: trainer.step, phase: phase.name, loss: evaluation.loss, accuracy: evaluation.accuracy)
+                }
+                if checkpoints.isDue(step: trainer.step) || trainer.step == end {
+                    var position = loader.position
+                    position["phase"] = Int64(index)
+                    if runtime.isMain {
+                        let path = checkpoints.path(step: trainer.step)
+                        try trainer.save(to: path, recipe: recipeText, dataPosition: position)
+                        summary.checkpoints.append(path)
+                        checkpoints.prune()
+                    }
+                    runtime.barrier()
+                }
+            }
+        }
+        return summary
+    }
+
+    /// A phase that starts (not one resumed inside): a fresh optimizer when asked, and weights
+    /// (and moments) from `initialize_from`.
+    func startPhase<Objective>(_ index: Int, trainer: Trainer<Objective>) throws {
+        let phase = recipe.phases[index]
+        if index > 0, phase.optimizerState == "fresh" { trainer.optimizer.reset() }
+        if let source = phase.initializeFrom {
+            _ = try Checkpoint.read(from: source, into: trainer.parameters, optimizer: phase.optimizerState == "keep" ? trainer.optimizer : nil)
+            if runtime.isMain { log("phase \(phase.name) starts from \(source)") }
+        }
+    }
+
+    func check(_ rows: TokenRows, fit model: any LanguageModel, phase: Recipe.Phase) throws {
+        guard rows.sequenceLength <= model.maxSequenceLength else {
+            throw TrainingError.invalidRecipe("phase \(phase.name): rows of \(rows.sequenceLength) tokens are longer than the model's \(model.maxSequenceLength) positions")
+        }
+        guard rows.index.vocabularySize <= model.vocabularySize else {
+            throw TrainingError.invalidRecipe("phase \(phase.name): rows use a vocabulary of \(rows.index.vocabularySize), the model has \(model.vocabularySize)")
+        }
+    }
+
+    /// Eval-mode loss and accuracy over the first `eval_batches` global batches of the eval split,
+    /// summed over all devices (psum of loss sum, correct and labelled counts, divided at the end).
+    func evaluate<Objective>(_ trainer: Trainer<Objective>, rows: TokenRows, perDeviceBatch: Int) throws -> (loss: Double, accuracy: Double)? {
+        let global = perDeviceBatch * layout.devices
+        let batches = min(recipe.evalBatches, rows.count / global)
+        guard batches > 0 else { return nil }
+        var totals = [0.0, 0.0, 0.0]
+        for batch in 0..<batches {
+            for device in layout.localDevices {
+                let start = batch * global + device * perDeviceBatch
+                let input = try trainer.objective.batch(rows: (start..<(start + perDeviceBatch)).map { rows.row($0) },
+                                                        seed: RunSeed.evaluation(recipe.seed), step: batch, device: device, micro: 0)
+                guard trainer.objective.hasTargets(input) else { continue }
+                let output = try trainer.parameters.value { p in try trainer.objective.loss(p, batch: input, mode: .evaluation) }
+                totals[0] += Double(try output.loss.scalar) * Double(output.labelledCount)
+                totals[1] += Double(output.correctCount)
+                totals[2] += Double(output.labelledCount)
+            }
+        }
+        let summed = runtime.sum(totals)
+        return (summed[0] / summed[2], summed[1] / summed[2])
+    }
+
+    /// The newest `step-*.h5` of the run folder.
+    public func newestCheckpoint() throws -> URL? { checkpoints.newest() }
+}
