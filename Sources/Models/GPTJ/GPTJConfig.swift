@@ -132,11 +132,15 @@ extension GPTJConfig: ModelConfiguration {
 
     public init(recipe: RecipeSection, vocabularySize: Int) throws {
         let base = GPTJConfig.gptj6B
-        self.init(vocabularySize: recipe.vocabularySize ?? vocabularySize, positionCount: recipe.maxPositionEmbeddings ?? base.positionCount,
+        let vocabularySize = recipe.vocabularySize ?? vocabularySize
+        // GPT-2's <|endoftext|> (50256) only where the vocabulary has it; another tokenizer's end
+        // token is named in the recipe (eos_token_id), or none is recorded.
+        let end = recipe.endTokenID ?? (vocabularySize > 50256 ? base.endTokenID : nil)
+        self.init(vocabularySize: vocabularySize, positionCount: recipe.maxPositionEmbeddings ?? base.positionCount,
                   hiddenSize: recipe.hiddenSize ?? base.hiddenSize, layerCount: recipe.layers ?? base.layerCount,
                   headCount: recipe.heads ?? base.headCount, rotaryDimension: recipe.rotaryDimension ?? base.rotaryDimension,
                   intermediateSize: recipe.intermediateSize, residualDropout: recipe.residualDropout ?? 0,
                   embeddingDropout: recipe.embeddingDropout ?? 0, attentionDropout: recipe.attentionDropout ?? 0,
-                  beginTokenID: recipe.endTokenID ?? base.beginTokenID, endTokenID: recipe.endTokenID ?? base.endTokenID)
+                  beginTokenID: end, endTokenID: end)
     }
 }

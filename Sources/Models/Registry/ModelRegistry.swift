@@ -1,15 +1,16 @@
 import Foundation
 
-/// One model family: how to build it from a transformers config or a recipe section.
-public struct ModelFamily: Sendable {
+/// One model family: how to build it from a transformers config or a recipe section. (Unchecked
+/// Sendable: its closures only call a model's initialiser, which captures nothing.)
+public struct ModelFamily: @unchecked Sendable {
     public let modelType: String
-    let fromConfig: @Sendable (Data) throws -> any LanguageModel
-    let fromRecipe: @Sendable (Data, Int) throws -> any LanguageModel
+    let fromConfig: (Data) throws -> any LanguageModel
+    let fromRecipe: (Data, Int) throws -> any LanguageModel
 
     /// The family of `Model`, built by `make` from its configuration type (the shape of
     /// mlx-swift-examples' `create(LlamaConfiguration.self, LlamaModel.init)`).
     public static func create<Model: LanguageModel>(
-        _ configuration: Model.Configuration.Type, _ make: @escaping @Sendable (Model.Configuration) throws -> Model
+        _ configuration: Model.Configuration.Type, _ make: @escaping (Model.Configuration) throws -> Model
     ) -> ModelFamily {
         ModelFamily(
             modelType: Model.modelType,
