@@ -80,5 +80,45 @@ fixture = {
         "inverse_sqrt": schedule_values(lambda o: get_inverse_sqrt_schedule(o, 50), 6e-4),
     },
 }
+# BERTIN-GPT-J-6B's optimizer (mesh-transformer-jax): optax-default Adam (0.9 / 0.999 / 1e-8), weight
+# decay 0.1 on parameters with ndim > 1 only (so the 1-D "scale.weight" is not decayed, unlike
+# BERTIN's RoBERTa mask), clipping at 1.0, gpt3_schedule: min(t, W)/W · peak − (peak − end)·(1 − cos(π·clip(t − W, 0, A)/A))/2.
+# Its own generator, so the cases above keep their values.
+gptj_generator = torch.Generator().manual_seed(11)
+gptj_shapes = {"wte.weight": [7, 4], "h.0.ln_1.weight": [4], "h.0.ln_1.bias": [4], "h.0.attn.q_proj.weight": [4, 4],
+               "h.0.mlp.fc_in.bias": [6], "scale.weight": [5], "lm_head.bias": [7]}
+gptj_initial = {n: torch.randn(s, generator=gptj_generator) for n, s in gptj_shapes.items()}
+gptj_curvature = {n: torch.rand(s, generator=gptj_generator) * 2 + 0.1 for n, s in gptj_shapes.items()}
+gptj_target = {n: torch.randn(s, generator=gptj_generator) for n, s in gptj_shapes.items()}
+W, A, PEAK, END = 100, STEPS - 100, 1e-2, 1e-3
+def gpt3(step):
+    return min(step, W) / W - (1 - END / PEAK) * (1 - math.cos(math.pi * min(max(step - W, 0), A) / A)) / 2
+params = {n: torch.nn.Parameter(gptj_initial[n].clone()) for n in gptj_shapes}
+groups = [{"params": [params[n] for n in gptj_shapes if len(gptj_shapes[n]) > 1], "weight_decay": 0.1},
+          {"params": [params[n] for n in gptj_shapes if len(gptj_shapes[n]) <= 1], "weight_decay": 0.0}]
+optimizer = torch.optim.AdamW(groups, lr=PEAK, betas=(0.9, 0.999), eps=1e-8, foreach=False)
+scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, gpt3)
+rates, norms, snapshots = [], [], {}
+for step in range(STEPS):
+    for n, p in params.items():
+        p.grad = (gptj_curvature[n] * (p.detach() - gptj_target[n]) + noise(step, p.numel()).reshape(p.shape)).contiguous()
+    norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params.values())).item()
+    norms.append(norm)
+    if norm > 1.0:
+        for p in params.values():
+            p.grad.mul_(1.0 / norm)
+    rates.append(optimizer.param_groups[0]["lr"])
+    optimizer.step()
+    scheduler.step()
+    if step + 1 in (1, 10, 100, 500, 1000):
+        snapshots[str(step + 1)] = {n: p.detach().flatten().tolist() for n, p in params.items()}
+fixture["gptj"] = {
+    "shapes": gptj_shapes,
+    "initial": {n: v.flatten().tolist() for n, v in gptj_initial.items()},
+    "curvature": {n: v.flatten().tolist() for n, v in gptj_curvature.items()},
+    "target": {n: v.flatten().tolist() for n, v in gptj_target.items()},
+    "run": {"learning_rates": rates, "gradient_norms": norms, "parameters_after": snapshots},
+}
+
 (root / "Tests/OptimizationTests/Fixtures/adamw.json").write_text(json.dumps(fixture))
 print({k: fixture[k]["learning_rates"][:3] for k in ("warmup_linear", "cosine_clipped")})

@@ -159,15 +159,17 @@ struct TinyGPTJReference {
         config = config.replacingOccurrences(of: "\"n_embd\"", with: "\"n_ctx\": 32,\n  \"scale_attn_weights\": true,\n  \"n_embd\"")
         try config.write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
         let original = try SafeTensorsFile(path: Fixtures.path("tiny-gptj/model.safetensors"))
-        let buffer = [Float](repeating: 1, count: 4)
-        try buffer.withUnsafeBufferPointer { bias in
-            var tensors = try original.tensors.keys.sorted().map { name in (name: name, shape: try original.info(name).shape, values: try original.floats(name)) }
-            tensors.append((name: "transformer.h.0.attn.bias", shape: [1, 1, 2, 2], values: Array(bias)))
-            let kept = tensors.map { $0.values }
-            try withExtendedLifetime(kept) {
-                let pointers = tensors.map { t in (name: t.name, shape: t.shape, values: t.values.withUnsafeBufferPointer { UnsafeBufferPointer(start: UnsafeMutablePointer(mutating: $0.baseAddress!), count: $0.count) }) }
-                try SafeTensorsFile.write(pointers, to: folder + "/model.safetensors")
+        // The fixture's tensors plus an old causal-mask buffer, in one flat allocation.
+        var tensors = try original.tensors.keys.sorted().map { (name: $0, shape: try original.info($0).shape, values: try original.floats($0)) }
+        tensors.append((name: "transformer.h.0.attn.bias", shape: [1, 1, 2, 2], values: [1, 0, 1, 1]))
+        let flat = tensors.flatMap(\.values)
+        try flat.withUnsafeBufferPointer { all in
+            var offset = 0
+            let views = tensors.map { tensor -> (name: String, shape: [Int], values: UnsafeBufferPointer<Float>) in
+                defer { offset += tensor.values.count }
+                return (tensor.name, tensor.shape, UnsafeBufferPointer(rebasing: all[offset..<(offset + tensor.values.count)]))
             }
+            try SafeTensorsFile.write(views, to: folder + "/model.safetensors")
         }
         let loaded = try TransformersDirectory.load(directory: folder)
         #expect(loaded.ignoredTensors == ["transformer.h.0.attn.bias"])
