@@ -13,8 +13,8 @@ run=Checkpoints/tiny-gptj-smoke
 data=$run/data
 rm -rf "$run"
 mkdir -p "$data"
-echo "== tokenizer"
-"$bertin" tokenizer train --vocab-size 8000 --min-frequency 2 --output "$data/tokenizer" "$corpus"/c4-es.tfrecord-*.json.gz
+echo "== tokenizer (GPT-2 style: <|endoftext|> only, nothing added around a text)"
+"$bertin" tokenizer train --vocab-size 8000 --min-frequency 2 --special-tokens "<|endoftext|>" --output "$data/tokenizer" "$corpus"/c4-es.tfrecord-*.json.gz
 echo "== causal rows"
 "$bertin" prepare --objective causal --tokenizer "$data/tokenizer" --sequence-length 128 \
     --eval-file "$corpus/c4-es-validation.tfrecord-00000-of-00001.json.gz" --output "$data/rows128" "$corpus"/c4-es.tfrecord-*.json.gz

@@ -34,6 +34,13 @@ public struct RowPreparation {
     /// Prepares `files`; with `evalFiles` (a held-out shard, like mC4's validation files) those form
     /// the eval split instead of a fraction of `files`.
     public func run(files: [String], evalFiles: [String] = [], outputDirectory: String) throws -> Report {
+        switch framing {
+        case .maskedLM where tokenizer.postProcessor == .none:
+            throw CorpusError.invalidInput(path: outputDirectory, reason: "the tokenizer adds no <s> … </s> (a GPT-2-style tokenizer): prepare masked-LM rows with a RoBERTa tokenizer, or use --objective causal")
+        case .causalLM where endOfText == nil:
+            throw CorpusError.invalidInput(path: outputDirectory, reason: "the tokenizer has neither <|endoftext|> nor </s> to join documents with")
+        default: break
+        }
         guard sequenceLength > 1 else { throw CorpusError.invalidInput(path: outputDirectory, reason: "the sequence length must exceed 1") }
         guard (0..<1).contains(evalFraction) else { throw CorpusError.invalidInput(path: outputDirectory, reason: "the eval fraction must lie in [0, 1)") }
         let started = Date()
@@ -102,7 +109,7 @@ public struct RowPreparation {
     }
 
     /// The token that ends every document in causal rows.
-    public var endOfText: Int32 { tokenizer.specialTokens["<|endoftext|>"] ?? tokenizer.endID }
+    public var endOfText: Int32? { tokenizer.documentEndID }
 
     /// Token ids of each text framed as `framing` says, on all cores (each worker keeps its own piece cache).
     public func encodeInParallel(_ texts: [String]) -> [[Int32]] {
@@ -114,7 +121,7 @@ public struct RowPreparation {
                 for index in stride(from: worker, to: texts.count, by: workers) {
                     switch framing {
                     case .maskedLM: output[index] = tokenizer.encode(texts[index], cache: &cache)
-                    case .causalLM: output[index] = tokenizer.encode(texts[index], addSpecialTokens: false, cache: &cache) + [endOfText]
+                    case .causalLM: output[index] = tokenizer.encode(texts[index], addSpecialTokens: false, cache: &cache) + [endOfText!]
                     }
                 }
             }

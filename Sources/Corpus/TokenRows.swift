@@ -21,7 +21,8 @@ public struct TokenRowsIndex: Codable, Equatable, Sendable {
     public var dtype: String
     public var vocabularySize: Int
     public var specialTokenIDs: [Int32]
-    public var maskTokenID: Int32
+    /// nil when the tokenizer has no `<mask>` (GPT-2's): such rows are for causal LM only.
+    public var maskTokenID: Int32?
     public var seed: UInt64
     public var splits: [String: Split]
 

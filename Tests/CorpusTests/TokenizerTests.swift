@@ -70,3 +70,63 @@ import Testing
         #expect(trained.mergeList.count == reference.mergeList.count && sameMerges == reference.mergeList.count)
     }
 }
+
+/// A GPT-2-style tokenizer (GPT-J's family): `<|endoftext|>` its only special token, no
+/// post-processor. Against tokenizers 0.23.3 (Scripts/reference/make-gpt2-tokenizer-fixture.py).
+@Suite struct GPT2StyleTokenizerTests {
+    static let fixture = try! JSONDecoder().decode(TokenizerTests.Fixture.self,
+                                                   from: Data(contentsOf: URL(fileURLWithPath: fixturePath("tokenizer-gpt2-encodings.json"))))
+
+    func expectIdenticalEncodings(_ tokenizer: BPETokenizer, _ what: String) throws {
+        for item in Self.fixture.cases {
+            #expect(tokenizer.encode(item.text) == item.ids, "\(what): \(item.text.debugDescription.prefix(80))")
+            #expect(tokenizer.encode(item.text, addSpecialTokens: false) == item.ids_without_special, "\(what) bare: \(item.text.debugDescription.prefix(80))")
+            #expect(try tokenizer.decode(item.ids) == item.decoded, "\(what) decode")
+        }
+    }
+
+    @Test func filesEncodeLikeTokenizers() throws {
+        let tokenizer = try BPETokenizer(directory: fixturePath("tokenizer-gpt2"))
+        #expect(tokenizer.postProcessor == .none && tokenizer.maskID == nil && tokenizer.beginID == nil)
+        #expect(tokenizer.documentEndID == 0 && tokenizer.specialTokens == ["<|endoftext|>": 0])
+        try expectIdenticalEncodings(tokenizer, "tokenizer.json")
+        // vocab.json + merges.txt alone: <|endoftext|> is found in the vocabulary, nothing is added.
+        let folder = try temporaryFolder()
+        for name in ["vocab.json", "merges.txt"] {
+            try FileManager.default.copyItem(atPath: fixturePath("tokenizer-gpt2/\(name)"), toPath: folder.appendingPathComponent(name).path)
+        }
+        try expectIdenticalEncodings(try BPETokenizer(directory: folder.path), "vocab.json + merges.txt")
+    }
+
+    /// `bertin tokenizer train --special-tokens "<|endoftext|>"` reproduces tokenizers' vocabulary
+    /// and merges, and its saved folder loads back as a GPT-2-style tokenizer.
+    @Test func trainingReproducesTokenizers() throws {
+        var texts: [String] = []
+        try CorpusReader(files: sampleTrainShards).forEachDocument { texts.append($0.text) }
+        let trained = try BPETrainer(vocabularySize: 2000, minimumFrequency: 2, specialTokens: [BPETokenizer.endOfTextToken])
+            .train(wordCounts: BPETrainer.countWords(in: texts))
+        let reference = try BPETokenizer(directory: fixturePath("tokenizer-gpt2"))
+        #expect(trained.tokens == reference.tokens)
+        #expect(trained.mergeList.map { [$0.0, $0.1] } == reference.mergeList.map { [$0.0, $0.1] })
+        #expect(trained.postProcessor == .none)
+        let folder = try temporaryFolder()
+        try trained.save(to: folder.path)
+        let config = try String(contentsOfFile: folder.appendingPathComponent("tokenizer_config.json").path, encoding: .utf8)
+        #expect(config.contains("\"GPT2Tokenizer\""))
+        try expectIdenticalEncodings(try BPETokenizer(directory: folder.path), "trained and saved")
+    }
+
+    @Test func maskedRowsNeedARobertaTokenizer() throws {
+        let tokenizer = try BPETokenizer(directory: fixturePath("tokenizer-gpt2"))
+        let output = try temporaryFolder().appendingPathComponent("rows").path
+        #expect(throws: CorpusError.self) { _ = try RowPreparation(tokenizer: tokenizer, sequenceLength: 16).run(files: sampleTrainShards, outputDirectory: output) }
+        var causal = RowPreparation(tokenizer: tokenizer, sequenceLength: 64)
+        causal.framing = .causalLM
+        let report = try causal.run(files: sampleTrainShards, outputDirectory: output)
+        #expect(report.index.maskTokenID == nil && report.index.sequenceLength == 64)
+        // Documents are joined by <|endoftext|>: as many as there are documents (the tail rows dropped may hold a few).
+        let rows = try TokenRows(directory: output, split: "train")
+        let ends = (0..<rows.count).reduce(0) { $0 + rows.row($1).filter { $0 == 0 }.count }
+        #expect(ends > 0 && ends <= report.index.splits["train"]!.documents)
+    }
+}

@@ -1,8 +1,9 @@
 import Foundation
 
 extension BPETokenizer {
-    /// Loads `tokenizer.json` if the folder has one, else `vocab.json` + `merges.txt` (with RoBERTa's
-    /// five special tokens taken from the vocabulary).
+    /// Loads `tokenizer.json` if the folder has one, else `vocab.json` + `merges.txt` (RoBERTa's five
+    /// special tokens and GPT-2's `<|endoftext|>` taken from the vocabulary; the post-processor from
+    /// `tokenizer_config.json`'s class when there is one: GPT2Tokenizer adds nothing).
     public convenience init(directory: String) throws {
         let folder = URL(fileURLWithPath: directory)
         let combined = folder.appendingPathComponent("tokenizer.json").path
@@ -28,8 +29,14 @@ extension BPETokenizer {
             merges.append((String(parts[0]), String(parts[1])))
         }
         var special: [String: Int32] = [:]
-        for token in Self.robertaSpecialTokens { if let id = vocabulary[token] { special[token] = id } }
-        try self.init(vocabulary: vocabulary, merges: merges, specialTokens: special, source: directory)
+        for token in Self.robertaSpecialTokens + [Self.endOfTextToken] { if let id = vocabulary[token] { special[token] = id } }
+        var postProcessor: PostProcessor?
+        if let data = FileManager.default.contents(atPath: folder.appendingPathComponent("tokenizer_config.json").path),
+           let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let name = config["tokenizer_class"] as? String,
+           name.hasPrefix("GPT2") {
+            postProcessor = PostProcessor.none
+        }
+        try self.init(vocabulary: vocabulary, merges: merges, specialTokens: special, source: directory, postProcessor: postProcessor)
     }
 
     /// HuggingFace `tokenizer.json` with a BPE model (merges as "a b" strings or [a, b] pairs).
@@ -55,11 +62,37 @@ extension BPETokenizer {
         }
         var ids = vocabulary.mapValues { Int32($0) }
         for (token, id) in special { ids[token] = id }
-        try self.init(vocabulary: ids, merges: merges, specialTokens: special, source: path)
+        try self.init(vocabulary: ids, merges: merges, specialTokens: special, source: path,
+                      postProcessor: try Self.postProcessor(root["post_processor"], special: special, path: path))
     }
 
-    /// Writes `vocab.json`, `merges.txt` and the `tokenizer_config.json`/`special_tokens_map.json`
-    /// that let `AutoTokenizer.from_pretrained(directory)` load a RoBERTa tokenizer.
+    /// The post-processor of a `tokenizer.json`: RobertaProcessing, a TemplateProcessing that wraps
+    /// a single sequence in two special tokens, or one that adds nothing (ByteLevel, none).
+    static func postProcessor(_ value: Any?, special: [String: Int32], path: String) throws -> PostProcessor {
+        guard let processor = value as? [String: Any], let type = processor["type"] as? String else { return .none }
+        func id(_ pair: Any?) -> Int32? { (pair as? [Any])?.last.flatMap { $0 as? Int }.map(Int32.init) }
+        switch type {
+        case "RobertaProcessing", "BertProcessing":
+            guard let begin = id(processor["cls"]), let end = id(processor["sep"]) else { break }
+            return .roberta(begin: begin, end: end)
+        case "ByteLevel":
+            return .none
+        case "TemplateProcessing":
+            let single = (processor["single"] as? [[String: Any]]) ?? []
+            let specials = single.compactMap { ($0["SpecialToken"] as? [String: Any])?["id"] as? String }
+            if single.count == 1 { return .none }
+            if single.count == 3, specials.count == 2, let begin = special[specials[0]], let end = special[specials[1]],
+               single[1]["Sequence"] != nil {
+                return .roberta(begin: begin, end: end)
+            }
+        default: break
+        }
+        throw CorpusError.invalidInput(path: path, reason: "post-processor \(type) is not supported (RobertaProcessing, ByteLevel or a <s> … </s> template)")
+    }
+
+    /// Writes `vocab.json`, `merges.txt` and the `tokenizer_config.json` that let
+    /// `AutoTokenizer.from_pretrained(directory)` load it: a RobertaTokenizer, or a GPT2Tokenizer
+    /// when the post-processor adds nothing.
     public func save(to directory: String) throws {
         let folder = URL(fileURLWithPath: directory)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -76,12 +109,22 @@ extension BPETokenizer {
         try vocabData.write(to: folder.appendingPathComponent("vocab.json"), options: .atomic)
         let merges = ["#version: 0.2"] + mergeList.map { "\(text($0.0)) \(text($0.1))" }
         try (merges.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("merges.txt"), atomically: true, encoding: .utf8)
-        let config = """
-            {"tokenizer_class": "RobertaTokenizer", "model_max_length": 512, "add_prefix_space": false, "errors": "replace",
-             "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>", "unk_token": "<unk>",
-             "pad_token": "<pad>", "mask_token": "<mask>"}
+        let config: String
+        if case .roberta = postProcessor {
+            config = """
+                {"tokenizer_class": "RobertaTokenizer", "model_max_length": 512, "add_prefix_space": false, "errors": "replace",
+                 "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>", "unk_token": "<unk>",
+                 "pad_token": "<pad>", "mask_token": "<mask>"}
 
-            """
+                """
+        } else {
+            let end = specialTokens[Self.endOfTextToken] != nil ? "\"\(Self.endOfTextToken)\"" : "null"
+            config = """
+                {"tokenizer_class": "GPT2Tokenizer", "model_max_length": 2048, "add_prefix_space": false, "errors": "replace",
+                 "bos_token": \(end), "eos_token": \(end), "unk_token": \(end)}
+
+                """
+        }
         try config.write(to: folder.appendingPathComponent("tokenizer_config.json"), atomically: true, encoding: .utf8)
     }
 }

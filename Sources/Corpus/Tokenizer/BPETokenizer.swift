@@ -1,8 +1,9 @@
 import Foundation
 
-/// Byte-level BPE exactly as HuggingFace tokenizers' `ByteLevelBPETokenizer` with RoBERTa's
-/// post-processor: special tokens are cut out of the raw text first, the rest is split by GPT-2's
-/// pre-tokenizer, each piece's bytes are merged by rank, and `<s> … </s>` wrap the result.
+/// Byte-level BPE exactly as HuggingFace tokenizers' `ByteLevelBPETokenizer`: special tokens are cut
+/// out of the raw text first, the rest is split by GPT-2's pre-tokenizer, each piece's bytes are
+/// merged by rank, and the post-processor the files name adds special tokens: RoBERTa's wraps the
+/// result in `<s> … </s>`, GPT-2's adds nothing (documents are separated by `<|endoftext|>`).
 ///
 /// Merging runs on byte strings, not on the printable characters of the vocabulary files: the two
 /// are a bijection, and bytes avoid Swift's canonical String equality.
@@ -18,13 +19,30 @@ public final class BPETokenizer: @unchecked Sendable {
     /// Special tokens, matched in raw text, by text.
     public let specialTokens: [String: Int32]
     let byteIDs: [Int32]
-    public let beginID: Int32, endID: Int32, paddingID: Int32, maskID: Int32
+    /// RoBERTa's roles where the vocabulary has them (`<s>`, `</s>`, `<pad>`, `<mask>`).
+    public let beginID: Int32?, endID: Int32?, paddingID: Int32?, maskID: Int32?
+    public let postProcessor: PostProcessor
+
+    /// What `encode(addSpecialTokens: true)` adds around a text.
+    public enum PostProcessor: Equatable, Sendable {
+        /// `<s> … </s>` (tokenizers' RobertaProcessing).
+        case roberta(begin: Int32, end: Int32)
+        /// Nothing (GPT-2's ByteLevel post-processor).
+        case none
+    }
 
     public static let robertaSpecialTokens = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    /// GPT-2's only special token: between documents, and its bos/eos/unk.
+    public static let endOfTextToken = "<|endoftext|>"
+
+    /// The token that ends a document in concatenated causal rows: `<|endoftext|>`, else `</s>`.
+    public var documentEndID: Int32? { specialTokens[Self.endOfTextToken] ?? endID }
 
     /// Builds a tokenizer from vocabulary entries (printable byte-level text → id), merges in rank
     /// order, and special tokens (text → id).
-    public init(vocabulary: [String: Int32], merges mergeTexts: [(String, String)], specialTokens: [String: Int32], source: String) throws {
+    /// `postProcessor` nil means RoBERTa's when `<s>` and `</s>` are special tokens, else none.
+    public init(vocabulary: [String: Int32], merges mergeTexts: [(String, String)], specialTokens: [String: Int32], source: String,
+                postProcessor: PostProcessor? = nil) throws {
         func fail(_ reason: String) -> CorpusError { .invalidInput(path: source, reason: reason) }
         let size = Int((vocabulary.values.max() ?? -1) + 1)
         var tokens = [[UInt8]](repeating: [], count: size)
@@ -55,25 +73,31 @@ public final class BPETokenizer: @unchecked Sendable {
             if merges[key] == nil { merges[key] = (Int32(rank), merged) }
             list.append((leftID, rightID))
         }
-        func special(_ text: String) throws -> Int32 {
-            guard let id = specialTokens[text] else { throw fail("the special token \(text) is missing") }
-            return id
-        }
         self.tokens = tokens
         self.ids = ids
         self.merges = merges
         self.mergeList = list
         self.specialTokens = specialTokens
         self.byteIDs = byteIDs
-        beginID = try special("<s>")
-        endID = try special("</s>")
-        paddingID = try special("<pad>")
-        maskID = try special("<mask>")
+        beginID = specialTokens["<s>"]
+        endID = specialTokens["</s>"]
+        paddingID = specialTokens["<pad>"]
+        maskID = specialTokens["<mask>"]
+        if let postProcessor {
+            self.postProcessor = postProcessor
+        } else if let beginID, let endID {
+            self.postProcessor = .roberta(begin: beginID, end: endID)
+        } else {
+            self.postProcessor = .none
+        }
+        if case .roberta(let begin, let end) = self.postProcessor, !(0..<Int32(size)).contains(begin) || !(0..<Int32(size)).contains(end) {
+            throw fail("the post-processor's special tokens \(begin) and \(end) are outside the vocabulary")
+        }
     }
 
     public var vocabularySize: Int { tokens.count }
 
-    /// Token ids of `text`, with `<s> … </s>` unless `addSpecialTokens` is false.
+    /// Token ids of `text`, with the post-processor's special tokens unless `addSpecialTokens` is false.
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int32] {
         var cache: [[UInt8]: [Int32]] = [:]
         return encode(text, addSpecialTokens: addSpecialTokens, cache: &cache)
@@ -81,7 +105,8 @@ public final class BPETokenizer: @unchecked Sendable {
 
     /// As `encode(_:)`, reusing `cache` (piece bytes → ids) across calls of one thread.
     public func encode(_ text: String, addSpecialTokens: Bool = true, cache: inout [[UInt8]: [Int32]]) -> [Int32] {
-        var output: [Int32] = addSpecialTokens ? [beginID] : []
+        var output: [Int32] = []
+        if addSpecialTokens, case .roberta(let begin, _) = postProcessor { output.append(begin) }
         for segment in splitOnSpecialTokens(text) {
             switch segment {
             case .special(let id):
@@ -98,7 +123,7 @@ public final class BPETokenizer: @unchecked Sendable {
                 }
             }
         }
-        if addSpecialTokens { output.append(endID) }
+        if addSpecialTokens, case .roberta(_, let end) = postProcessor { output.append(end) }
         return output
     }
 

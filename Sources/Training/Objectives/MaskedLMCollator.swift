@@ -19,8 +19,10 @@ public struct MaskedLMCollator: Sendable {
         (self.vocabularySize, self.maskID, self.specialIDs, self.seed) = (vocabularySize, maskID, specialIDs, seed)
     }
 
-    public init(index: TokenRowsIndex, seed: UInt64) {
-        self.init(vocabularySize: index.vocabularySize, maskID: index.maskTokenID, specialIDs: Set(index.specialTokenIDs), seed: seed)
+    /// nil when the rows' tokenizer has no mask token.
+    public init?(index: TokenRowsIndex, seed: UInt64) {
+        guard let maskID = index.maskTokenID else { return nil }
+        self.init(vocabularySize: index.vocabularySize, maskID: maskID, specialIDs: Set(index.specialTokenIDs), seed: seed)
     }
 
     /// The batch for `rows` (`[B][T]`, no padding) at `step` on `device` (micro-batch `micro` of the step).

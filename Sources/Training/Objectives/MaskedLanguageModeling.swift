@@ -16,7 +16,7 @@ public struct MaskedLanguageModeling: TrainingObjective {
     }
 
     public func batch(rows: [[Int32]], seed: UInt64, step: Int, device: Int, micro: Int) throws -> TokenBatch {
-        guard var collator = masking else { throw TrainingError.invalidRecipe("masked LM needs the tokenizer's mask token to collate rows") }
+        guard var collator = masking else { throw TrainingError.invalidRecipe("masked LM needs a tokenizer with a <mask> token: these rows were prepared without one") }
         collator.seed = seed
         return try collator.batch(rows: rows, step: step, device: device, micro: micro)
     }

@@ -51,7 +51,7 @@ struct Generate: ParsableCommand {
             throw ValidationError("token \(bad) is outside the model's vocabulary 0..<\(model.vocabularySize)")
         }
         let sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
-        let stop = bpe.map { $0.specialTokens["<|endoftext|>"] ?? $0.endID }
+        let stop = bpe?.documentEndID
         let started = Date()
         let generated = try loaded.parameters.value { p in
             try model.generate(p, prompt: prompt, maxNewTokens: maxNewTokens, sampler: sampler, stopToken: stop)

@@ -19,6 +19,10 @@ struct TokenizerCommand: ParsableCommand {
         @Option(name: .customLong("min-frequency"), help: "A pair must occur this often to be merged (BERTIN: 2).")
         var minimumFrequency: Int = 2
 
+        @Option(name: .customLong("special-tokens"), parsing: .upToNextOption,
+                help: "Special tokens, first ids first (default RoBERTa's: <s> <pad> </s> <unk> <mask>). Without <s> and </s> the tokenizer adds nothing around a text, as GPT-2's: --special-tokens \"<|endoftext|>\".")
+        var specialTokens: [String] = BPETokenizer.robertaSpecialTokens
+
         @Option(help: "Folder to write vocab.json, merges.txt and tokenizer_config.json into.")
         var output: String
 
@@ -30,7 +34,7 @@ struct TokenizerCommand: ParsableCommand {
             var texts: [String] = []
             let report = try CorpusReader(files: files).forEachDocument { texts.append($0.text) }
             let counts = BPETrainer.countWords(in: texts)
-            let tokenizer = try BPETrainer(vocabularySize: vocabularySize, minimumFrequency: minimumFrequency).train(wordCounts: counts)
+            let tokenizer = try BPETrainer(vocabularySize: vocabularySize, minimumFrequency: minimumFrequency, specialTokens: specialTokens).train(wordCounts: counts)
             try tokenizer.save(to: output)
             let bytes = texts.reduce(0) { $0 + $1.utf8.count }
             var tokenCount = 0
