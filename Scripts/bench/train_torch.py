@@ -1,33 +1,49 @@
-"""The peer of `bertin bench train`: transformers' RobertaForMaskedLM + torch.optim.AdamW, full training
-steps (forward, backward, optimizer) in train mode (dropout 0.1), 15% masking 80/10/10 on random rows,
-timed after warm-up steps. Prints one JSON line. Pinned: Scripts/reference/requirements.txt."""
+"""The peer of `bertin bench train`: transformers' RobertaForMaskedLM (train mode, dropout 0.1, 15% masking
+80/10/10 on random rows) or GPTJForCausalLM (--model gptj: dropout 0 as BERTIN-GPT-J, every next token a
+label) + torch.optim.AdamW, full training steps (forward, backward, optimizer) timed after warm-up steps.
+--compile wraps the model in torch.compile (inductor), the strongest set-up a skilled user would try on CPU.
+Prints one JSON line. Pinned: Scripts/reference/requirements.txt."""
 import argparse
 import json
 import resource
 import time
 
 import torch
-from transformers import RobertaConfig, RobertaForMaskedLM
+from transformers import GPTJConfig, GPTJForCausalLM, RobertaConfig, RobertaForMaskedLM
 
 parser = argparse.ArgumentParser()
+parser.add_argument("--model", default="roberta", choices=["roberta", "gptj"])
+parser.add_argument("--rotary-dim", type=int, default=64)
+parser.add_argument("--compile", action="store_true")
 for name, default in [("hidden", 768), ("layers", 12), ("heads", 12), ("intermediate", 3072), ("vocabulary", 50265),
                       ("sequence-length", 128), ("batch", 8), ("warmup", 1), ("steps", 3), ("threads", 1)]:
     parser.add_argument(f"--{name}", type=int, default=default)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
-config = RobertaConfig(vocab_size=args.vocabulary, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                       num_attention_heads=args.heads, intermediate_size=args.intermediate,
-                       max_position_embeddings=args.sequence_length + 2, type_vocab_size=1, layer_norm_eps=1e-5)
-model = RobertaForMaskedLM(config).train()
-decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm.weight" in n or "layer_norm.weight" in n)]
-no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm.weight" in n or "layer_norm.weight" in n]
-optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                              lr=1e-4, betas=(0.9, 0.98), eps=1e-6)
+if args.model == "roberta":
+    config = RobertaConfig(vocab_size=args.vocabulary, hidden_size=args.hidden, num_hidden_layers=args.layers,
+                           num_attention_heads=args.heads, intermediate_size=args.intermediate,
+                           max_position_embeddings=args.sequence_length + 2, type_vocab_size=1, layer_norm_eps=1e-5)
+    model = RobertaForMaskedLM(config).train()
+    decays = lambda n, p: not (n.endswith("bias") or "LayerNorm.weight" in n or "layer_norm.weight" in n)
+    settings = dict(betas=(0.9, 0.98), eps=1e-6)
+else:
+    config = GPTJConfig(vocab_size=args.vocabulary, n_embd=args.hidden, n_layer=args.layers, n_head=args.heads, n_inner=args.intermediate,
+                        rotary_dim=args.rotary_dim, n_positions=args.sequence_length, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    model = GPTJForCausalLM(config).train()
+    decays = lambda n, p: p.ndim > 1
+    settings = dict(betas=(0.9, 0.999), eps=1e-8)
+decay = [p for n, p in model.named_parameters() if decays(n, p)]
+no_decay = [p for n, p in model.named_parameters() if not decays(n, p)]
+optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-4, **settings)
+forward = torch.compile(model) if args.compile else model
 
 
 def batch():
     ids = torch.randint(5, args.vocabulary, (args.batch, args.sequence_length))
+    if args.model == "gptj":
+        return ids, ids.clone()
     ids[:, 0] = 0
     labels = ids.clone()
     chosen = (torch.rand(ids.shape) < 0.15) & (ids > 4)
@@ -41,7 +57,7 @@ def batch():
 
 def step(ids, labels):
     optimizer.zero_grad(set_to_none=True)
-    loss = model(input_ids=ids, attention_mask=torch.ones_like(ids), labels=labels).loss
+    loss = forward(input_ids=ids, attention_mask=torch.ones_like(ids), labels=labels).loss
     loss.backward()
     optimizer.step()
 

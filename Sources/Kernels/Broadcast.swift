@@ -55,8 +55,8 @@ public enum BinaryOperation: Sendable {
 
 /// `out[i] = a[i] op b[i]` with broadcasting as described by `plan`; `out` is contiguous.
 public func broadcastBinary(
-    _ operation: BinaryOperation, plan: BroadcastPlan,
-    a: UnsafePointer<Float>, b: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
+    _ operation: BinaryOperation, output out: UnsafeMutablePointer<Float>,
+    a: UnsafePointer<Float>, b: UnsafePointer<Float>, plan: BroadcastPlan
 ) {
     let rank = plan.shape.count
     let inner = plan.shape[rank - 1]

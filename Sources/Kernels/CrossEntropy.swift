@@ -9,8 +9,8 @@ public let ignoredLabel: Int32 = -100
 /// such rows there are; saves each row's log-sum-exp for the backward pass. Targets must already
 /// be validated to lie in `0..<classes` or equal `ignoredLabel`.
 public func crossEntropyForward(
-    logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, classes: Int,
-    logSumExp: UnsafeMutablePointer<Float>, rowLoss: UnsafeMutablePointer<Float>
+    logSumExp: UnsafeMutablePointer<Float>, rowLoss: UnsafeMutablePointer<Float>,
+    logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, classes: Int
 ) -> (sum: Double, count: Int) {
     parallelFor(rows, grain: max(1, 8192 / max(classes, 1))) { range in
         for row in range {
@@ -43,7 +43,7 @@ public func crossEntropyBackward(
             let input = logits + row * classes, output = dlogits + row * classes
             let target = targets[row]
             guard target != ignoredLabel else { output.update(repeating: 0, count: classes); continue }
-            _ = exponentiate(input, minus: logSumExp[row], count: classes, into: output)
+            _ = exponentiate(output: output, input: input, minus: logSumExp[row], count: classes)
             Kernels.scale(output, count: classes, by: scale)
             output[Int(target)] -= scale
         }

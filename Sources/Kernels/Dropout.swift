@@ -6,7 +6,7 @@
 ///
 /// Eight Philox blocks (32 elements) are drawn at once on lanes. The draw `unitFloat(w) ≥ p` is
 /// tested as `w >> 8 ≥ ⌈p·2²⁴⌉` on integers, which is the same test: `unitFloat` is exact.
-public func dropout(_ x: UnsafePointer<Float>, count: Int, probability: Float, key: RandomKey, into out: UnsafeMutablePointer<Float>) {
+public func dropout(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int, probability: Float, key: RandomKey) {
     let scale = 1 / (1 - probability)
     let threshold = SIMD8<UInt32>(repeating: UInt32((Double(probability) * 16_777_216).rounded(.up)))
     let blocks = (count + 3) / 4

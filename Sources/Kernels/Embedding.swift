@@ -3,8 +3,7 @@
 
 /// `out[n, :] = table[indices[n], :]`.
 public func embeddingForward(
-    table: UnsafePointer<Float>, columns: Int, indices: UnsafePointer<Int32>, count: Int,
-    into out: UnsafeMutablePointer<Float>
+    output out: UnsafeMutablePointer<Float>, table: UnsafePointer<Float>, columns: Int, indices: UnsafePointer<Int32>, count: Int
 ) {
     parallelFor(count, grain: max(1, 16_384 / max(columns, 1))) { range in
         for n in range {
@@ -18,8 +17,8 @@ public func embeddingForward(
 /// and each walks the indices in order, so repeated indices are summed in the same order at any
 /// thread count.
 public func embeddingBackward(
-    dtable: UnsafeMutablePointer<Float>, columns: Int, indices: UnsafePointer<Int32>, count: Int,
-    dout: UnsafePointer<Float>, skipping skipped: Int32? = nil
+    dtable: UnsafeMutablePointer<Float>, doutput dout: UnsafePointer<Float>, columns: Int, indices: UnsafePointer<Int32>, count: Int,
+    skipping skipped: Int32? = nil
 ) {
     let skipped = skipped ?? -1
     let block = 64

@@ -12,7 +12,7 @@ public func contiguousStrides(_ shape: [Int]) -> [Int] {
 }
 
 /// `out = x.permuted(permutation)`: output axis `i` is input axis `permutation[i]`; out is contiguous.
-public func permuteCopy(_ x: UnsafePointer<Float>, shape: [Int], permutation: [Int], into out: UnsafeMutablePointer<Float>) {
+public func permuteCopy(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, shape: [Int], permutation: [Int]) {
     let inputStrides = contiguousStrides(shape)
     let outShape = permutation.map { shape[$0] }
     let strides = permutation.map { inputStrides[$0] }
@@ -44,8 +44,8 @@ public func permuteCopy(_ x: UnsafePointer<Float>, shape: [Int], permutation: [I
 /// Copies `rows` runs of `width` floats, run `r` from `source + r * sourceStride` to
 /// `target + r * targetStride`. With the view `[outer, length, inner]` this slices and concatenates.
 public func copyRuns(
-    rows: Int, width: Int, from source: UnsafePointer<Float>, sourceStride: Int,
-    to target: UnsafeMutablePointer<Float>, targetStride: Int
+    to target: UnsafeMutablePointer<Float>, targetStride: Int, from source: UnsafePointer<Float>, sourceStride: Int,
+    rows: Int, width: Int
 ) {
     guard width > 0 else { return }
     parallelFor(rows, grain: max(1, 16_384 / width)) { range in

@@ -5,8 +5,8 @@
 
 /// `out[o, i] = Σ_l x[o, l, i]` (overwrites `out`, or adds to it when `accumulate`).
 public func sumMiddleAxis(
-    _ x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int,
-    into out: UnsafeMutablePointer<Float>, accumulate: Bool = false
+    output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int,
+    accumulate: Bool = false
 ) {
     if inner == 1 {
         parallelFor(outer, grain: max(1, 16_384 / max(length, 1))) { rows in
@@ -43,8 +43,8 @@ public func sumMiddleAxis(
 
 /// `out[o, i] = max_l x[o, l, i]` and the first `l` that attains it.
 public func maxMiddleAxis(
-    _ x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int,
-    into out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    output out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, input x: UnsafePointer<Float>,
+    outer: Int, length: Int, inner: Int
 ) {
     parallelFor(outer * inner, grain: max(1, 4096 / max(length, 1))) { range in
         for position in range {
@@ -64,8 +64,8 @@ public func maxMiddleAxis(
 
 /// Gradient of `maxMiddleAxis`: `dx[o, argmax, i] += dout[o, i]`, zero elsewhere (dx overwritten).
 public func maxMiddleAxisBackward(
-    _ dout: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, outer: Int, length: Int, inner: Int,
-    into dx: UnsafeMutablePointer<Float>
+    dinput dx: UnsafeMutablePointer<Float>, argmax: UnsafePointer<Int32>, doutput dout: UnsafePointer<Float>,
+    outer: Int, length: Int, inner: Int
 ) {
     dx.update(repeating: 0, count: outer * length * inner)
     for position in 0..<(outer * inner) {
@@ -76,7 +76,7 @@ public func maxMiddleAxisBackward(
 
 /// `out[o, l, i] = x[o, i]`: spreads a reduced tensor back over the reduced axis.
 public func broadcastMiddleAxis(
-    _ x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int, into out: UnsafeMutablePointer<Float>
+    output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int
 ) {
     parallelFor(outer * length, grain: max(1, 16_384 / max(inner, 1))) { rows in
         for row in rows {

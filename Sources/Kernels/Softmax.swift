@@ -4,13 +4,13 @@ import Foundation
 /// The row maximum is subtracted first, so large-magnitude rows neither overflow nor lose mass.
 
 /// `y[r, :] = softmax(x[r, :])`.
-public func softmaxForward(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+public func softmaxForward(output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rows: Int, columns: Int) {
     guard columns > 0 else { return }
     parallelFor(rows, grain: max(1, 8192 / columns)) { range in
         for row in range {
             let input = x + row * columns, output = y + row * columns
             let maximum = vectorMax(input, columns)
-            let total = exponentiate(input, minus: maximum, count: columns, into: output)
+            let total = exponentiate(output: output, input: input, minus: maximum, count: columns)
             scale(output, count: columns, by: 1 / total)
         }
     }
@@ -18,7 +18,7 @@ public func softmaxForward(_ x: UnsafePointer<Float>, rows: Int, columns: Int, i
 
 /// `dx = y ⊙ (dy − Σ dy ⊙ y)` per row (overwrites dx).
 public func softmaxBackward(
-    y: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, columns: Int, into dx: UnsafeMutablePointer<Float>
+    dinput dx: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, doutput dy: UnsafePointer<Float>, rows: Int, columns: Int
 ) {
     guard columns > 0 else { return }
     parallelFor(rows, grain: max(1, 8192 / columns)) { range in
@@ -37,7 +37,7 @@ public func softmaxBackward(
 }
 
 /// `y[r, :] = x[r, :] − logsumexp(x[r, :])`.
-public func logSoftmaxForward(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+public func logSoftmaxForward(output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rows: Int, columns: Int) {
     guard columns > 0 else { return }
     parallelFor(rows, grain: max(1, 8192 / columns)) { range in
         for row in range {
@@ -57,14 +57,14 @@ public func logSoftmaxForward(_ x: UnsafePointer<Float>, rows: Int, columns: Int
 
 /// `dx = dy − exp(y) · Σ dy` per row (overwrites dx).
 public func logSoftmaxBackward(
-    y: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, columns: Int, into dx: UnsafeMutablePointer<Float>
+    dinput dx: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, doutput dy: UnsafePointer<Float>, rows: Int, columns: Int
 ) {
     guard columns > 0 else { return }
     parallelFor(rows, grain: max(1, 8192 / columns)) { range in
         for row in range {
             let yRow = y + row * columns, dyRow = dy + row * columns, dxRow = dx + row * columns
             let total = vectorSum(dyRow, columns)
-            _ = exponentiate(yRow, minus: 0, count: columns, into: dxRow)
+            _ = exponentiate(output: dxRow, input: yRow, minus: 0, count: columns)
             var c = 0
             let totals = Vector(repeating: total)
             while c + vectorWidth <= columns {

@@ -46,7 +46,7 @@ public enum UnaryFunction: Sendable {
 /// `out[i] = f(x[i])` over `range` with an eight-lane function; the tail goes through the same
 /// lanes so every element sees one formula.
 @inline(__always)
-func mapLanes(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ f: (Vector) -> Vector) {
+func mapLanes(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, _ range: Range<Int>, _ f: (Vector) -> Vector) {
     var i = range.lowerBound
     while i + vectorWidth <= range.upperBound {
         out.storeVector(f(x.vector(at: i)), at: i)
@@ -56,16 +56,16 @@ func mapLanes(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, 
 }
 
 /// `out[i] = f(x[i])`. The function is chosen once per range, outside the loop.
-public func unaryForward(_ function: UnaryFunction, _ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+public func unaryForward(_ function: UnaryFunction, output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int) {
     parallelFor(count, grain: 8192) { range in
         switch function {
-        case .exp: mapLanes(x, into: out, range, vectorExp)
+        case .exp: mapLanes(output: out, input: x, range, vectorExp)
         case .relu: for i in range { out[i] = UnaryFunction.relu.value(x[i]) }
         case .negate: for i in range { out[i] = -x[i] }
         case .sqrt: for i in range { out[i] = x[i].squareRoot() }
         case .log: for i in range { out[i] = UnaryFunction.log.value(x[i]) }
         case .tanh: for i in range { out[i] = UnaryFunction.tanh.value(x[i]) }
-        case .gelu: mapLanes(x, into: out, range, vectorGELU)
+        case .gelu: mapLanes(output: out, input: x, range, vectorGELU)
         case .geluTanh: for i in range { out[i] = UnaryFunction.geluTanh.value(x[i]) }
         }
     }
@@ -73,8 +73,8 @@ public func unaryForward(_ function: UnaryFunction, _ x: UnsafePointer<Float>, c
 
 /// `dx[i] = dy[i] · f'(x[i])` (overwrites dx).
 public func unaryBackward(
-    _ function: UnaryFunction, x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-    count: Int, into dx: UnsafeMutablePointer<Float>
+    _ function: UnaryFunction, dinput dx: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+    doutput dy: UnsafePointer<Float>, count: Int
 ) {
     parallelFor(count, grain: 8192) { range in
         if case .gelu = function {
@@ -91,7 +91,7 @@ public func unaryBackward(
 }
 
 /// `out[i] = x[i] * scale + shift`.
-public func affine(_ x: UnsafePointer<Float>, count: Int, scale: Float, shift: Float, into out: UnsafeMutablePointer<Float>) {
+public func affine(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int, scale: Float, shift: Float) {
     parallelFor(count, grain: 16_384) { range in
         var i = range.lowerBound
         let s = Vector(repeating: scale), b = Vector(repeating: shift)
@@ -104,7 +104,7 @@ public func affine(_ x: UnsafePointer<Float>, count: Int, scale: Float, shift: F
 }
 
 /// `y[i] += x[i]`: gradient accumulation.
-public func addInPlace(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
+public func addInPlace(output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int) {
     parallelFor(count, grain: 16_384) { range in
         var i = range.lowerBound
         while i + vectorWidth <= range.upperBound {

@@ -31,7 +31,7 @@ public func vectorExp(_ input: Vector) -> Vector {
 
 /// e^x over a contiguous run: `out[i] = exp(x[i] − shift)`; returns Σ out (lanes, then the tail).
 @inline(__always)
-func exponentiate(_ x: UnsafePointer<Float>, minus shift: Float, count: Int, into out: UnsafeMutablePointer<Float>) -> Float {
+func exponentiate(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, minus shift: Float, count: Int) -> Float {
     let shifts = Vector(repeating: shift)
     var sums = Vector(repeating: 0)
     var i = 0

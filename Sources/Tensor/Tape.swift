@@ -113,7 +113,7 @@ public final class Tape {
             guard sink.shape == gradient.shape else {
                 throw TensorError.shapeMismatch(operation: "gradient accumulation", shapes: [sink.shape, gradient.shape], reason: "internal: a parameter's gradient has another shape")
             }
-            addInPlace(gradient.pointer, count: gradient.scalarCount, into: sink.pointer)
+            addInPlace(output: sink.pointer, input: gradient.pointer, count: gradient.scalarCount)
             touchedSinks.insert(id)
         }
         // Sinks the walk never reached (it stops once nothing is pending) are complete at the end.
@@ -195,7 +195,7 @@ extension Tensor {
         }
         let result = Tensor.uninitialized(shape)
         result.pointer.update(from: pointer, count: scalarCount)
-        addInPlace(other.pointer, count: scalarCount, into: result.pointer)
+        addInPlace(output: result.pointer, input: other.pointer, count: scalarCount)
         return result
     }
 }

@@ -35,7 +35,7 @@ import Testing
     @Test(arguments: [(1, 1000, 1), (7, 13, 1), (3, 50, 130), (1, 70, 777)])
     func sumMiddleAxisMatchesReference(outer: Int, length: Int, inner: Int) {
         let x = randomArray(outer * length * inner, seed: 5)
-        let sums = output(outer * inner) { sumMiddleAxis(x, outer: outer, length: length, inner: inner, into: $0) }
+        let sums = output(outer * inner) { sumMiddleAxis(output: $0, input: x, outer: outer, length: length, inner: inner) }
         expectClose(sums, ReferenceKernels.sumMiddleAxis(x, outer: outer, length: length, inner: inner),
                     relative: 1e-5, absolute: 1e-5, "sum")
     }
@@ -44,9 +44,9 @@ import Testing
     func softmaxMatchesReference(columns: Int) {
         let rows = 9
         let x = randomArray(rows * columns, seed: 6, scale: 8)
-        let y = output(rows * columns) { softmaxForward(x, rows: rows, columns: columns, into: $0) }
+        let y = output(rows * columns) { softmaxForward(output: $0, input: x, rows: rows, columns: columns) }
         expectClose(y, ReferenceKernels.softmax(x, rows: rows, columns: columns), relative: 1e-5, absolute: 1e-7, "softmax")
-        let logY = output(rows * columns) { logSoftmaxForward(x, rows: rows, columns: columns, into: $0) }
+        let logY = output(rows * columns) { logSoftmaxForward(output: $0, input: x, rows: rows, columns: columns) }
         expectClose(logY, ReferenceKernels.softmax(x, rows: rows, columns: columns, log: true), relative: 1e-5, absolute: 1e-5, "log-softmax")
     }
 
@@ -77,7 +77,7 @@ import Testing
         let logits = randomArray(rows * classes, seed: 11, scale: 5)
         let targets: [Int32] = (0..<rows).map { $0 % 7 == 3 ? ignoredLabel : Int32(($0 * 37) % classes) }
         var lse = [Float](repeating: 0, count: rows), losses = lse
-        let (sum, count) = crossEntropyForward(logits: logits, targets: targets, rows: rows, classes: classes, logSumExp: &lse, rowLoss: &losses)
+        let (sum, count) = crossEntropyForward(logSumExp: &lse, rowLoss: &losses, logits: logits, targets: targets, rows: rows, classes: classes)
         let expected = ReferenceKernels.crossEntropy(logits, targets: targets, rows: rows, classes: classes)
         #expect(count == targets.filter { $0 != ignoredLabel }.count)
         expectClose([Float(sum / Double(count))], [expected.loss], relative: 1e-5, absolute: 0, "loss")
@@ -89,9 +89,9 @@ import Testing
 
     @Test func geluMatchesReference() {
         let x = randomArray(4099, seed: 12, scale: 6)
-        let exact = output(x.count) { unaryForward(.gelu, x, count: x.count, into: $0) }
+        let exact = output(x.count) { unaryForward(.gelu, output: $0, input: x, count: x.count) }
         expectClose(exact, x.map(ReferenceKernels.gelu), relative: 1e-5, absolute: 1e-7, "gelu")
-        let tanhForm = output(x.count) { unaryForward(.geluTanh, x, count: x.count, into: $0) }
+        let tanhForm = output(x.count) { unaryForward(.geluTanh, output: $0, input: x, count: x.count) }
         expectClose(tanhForm, x.map(ReferenceKernels.geluTanh), relative: 1e-5, absolute: 1e-7, "gelu tanh")
     }
 
@@ -114,7 +114,7 @@ import Testing
     @Test func dropoutMatchesElementwiseReferenceAndKeepRate() {
         let x = randomArray(100_003, seed: 17)
         let key = RandomKey(seed: 42, step: 3, device: 5, stream: 2)
-        let y = output(x.count) { dropout(x, count: x.count, probability: 0.1, key: key, into: $0) }
+        let y = output(x.count) { dropout(output: $0, input: x, count: x.count, probability: 0.1, key: key) }
         let reference = ReferenceKernels.dropout(x, probability: 0.1, key: key)
         #expect(zip(y, reference).filter { $0.0 != $0.1 }.count == 0, "threaded kernel equals the one-thread reference bitwise")
         let kept = zip(x, y).filter { $0.1 != 0 }
@@ -123,7 +123,7 @@ import Testing
         // As PyTorch: kept values are multiplied by 1 / (1 − p) rounded to Float.
         let scale: Float = 1 / (1 - 0.1)
         #expect(kept.filter { $0.1 != $0.0 * scale }.count == 0)
-        let other = output(x.count) { dropout(x, count: x.count, probability: 0.1, key: key.with(stream: 3), into: $0) }
+        let other = output(x.count) { dropout(output: $0, input: x, count: x.count, probability: 0.1, key: key.with(stream: 3)) }
         let differing = zip(other, y).filter { ($0.0 == 0) != ($0.1 == 0) }.count
         // Independent masks disagree on 2·0.9·0.1 = 18% of elements.
         #expect(abs(Double(differing) / Double(x.count) - 0.18) < 0.005, "another stream gives an independent mask")
@@ -134,7 +134,7 @@ import Testing
         let indices: [Int32] = [3, 1, 3, 10, 3, 0]
         let dout = randomArray(indices.count * columns, seed: 18)
         var table = [Float](repeating: 0, count: rows * columns)
-        embeddingBackward(dtable: &table, columns: columns, indices: indices, count: indices.count, dout: dout)
+        embeddingBackward(dtable: &table, doutput: dout, columns: columns, indices: indices, count: indices.count)
         var expected = [Float](repeating: 0, count: rows * columns)
         for (n, index) in indices.enumerated() {
             for c in 0..<columns { expected[Int(index) * columns + c] += dout[n * columns + c] }
@@ -147,7 +147,7 @@ import Testing
         let indices: [Int32] = [1, 2, 1, 0]
         let dout = randomArray(indices.count * columns, seed: 19)
         var table = [Float](repeating: 0, count: 3 * columns)
-        embeddingBackward(dtable: &table, columns: columns, indices: indices, count: indices.count, dout: dout, skipping: 1)
+        embeddingBackward(dtable: &table, doutput: dout, columns: columns, indices: indices, count: indices.count, skipping: 1)
         #expect(table[columns..<(2 * columns)].allSatisfy { $0 == 0 }, "the padding row gets nothing")
         #expect(Array(table[(2 * columns)...]) == Array(dout[columns..<(2 * columns)]))
         #expect(Array(table[..<columns]) == Array(dout[(3 * columns)...]))

@@ -45,7 +45,7 @@ enum Broadcasting {
             guard groups[index].summed else { index += 1; continue }
             let outer = sizes[..<index].reduce(1, *), inner = sizes[(index + 1)...].reduce(1, *)
             let result = Tensor.uninitialized([outer * inner])
-            sumMiddleAxis(current.pointer, outer: outer, length: sizes[index], inner: inner, into: result.pointer)
+            sumMiddleAxis(output: result.pointer, input: current.pointer, outer: outer, length: sizes[index], inner: inner)
             current = result
             sizes[index] = 1
             index += 1

@@ -10,10 +10,10 @@ extension Tensor {
         }
         guard training, probability > 0 else { return self }
         let output = Tensor.uninitialized(shape)
-        Kernels.dropout(pointer, count: scalarCount, probability: probability, key: key, into: output.pointer)
+        Kernels.dropout(output: output.pointer, input: pointer, count: scalarCount, probability: probability, key: key)
         return Tape.record("dropout", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(gradient.shape)
-            Kernels.dropout(gradient.pointer, count: gradient.scalarCount, probability: probability, key: key, into: result.pointer)
+            Kernels.dropout(output: result.pointer, input: gradient.pointer, count: gradient.scalarCount, probability: probability, key: key)
             return [result]
         }
     }

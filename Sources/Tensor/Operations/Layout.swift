@@ -27,7 +27,7 @@ extension Tensor {
             throw TensorError.invalidArgument(operation: "permute", reason: "\(axes) is not a permutation of the axes of \(describe(shape))")
         }
         let output = Tensor.uninitialized(axes.map { shape[$0] })
-        permuteCopy(pointer, shape: shape, permutation: axes, into: output.pointer)
+        permuteCopy(output: output.pointer, input: pointer, shape: shape, permutation: axes)
         var inverse = [Int](repeating: 0, count: rank)
         for (position, axis) in axes.enumerated() { inverse[axis] = position }
         return Tape.record("permute", output: output, inputs: [self]) { gradient, _ in
@@ -54,13 +54,11 @@ extension Tensor {
         var outputShape = shape
         outputShape[axis] = range.count
         let output = Tensor.uninitialized(outputShape)
-        copyRuns(rows: outer, width: range.count * inner, from: pointer + range.lowerBound * inner, sourceStride: length * inner,
-                 to: output.pointer, targetStride: range.count * inner)
+        copyRuns(to: output.pointer, targetStride: range.count * inner, from: pointer + range.lowerBound * inner, sourceStride: length * inner, rows: outer, width: range.count * inner)
         let inputShape = shape
         return Tape.record("slice", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.zeros(inputShape)
-            copyRuns(rows: outer, width: range.count * inner, from: gradient.pointer, sourceStride: range.count * inner,
-                     to: result.pointer + range.lowerBound * inner, targetStride: length * inner)
+            copyRuns(to: result.pointer + range.lowerBound * inner, targetStride: length * inner, from: gradient.pointer, sourceStride: range.count * inner, rows: outer, width: range.count * inner)
             return [result]
         }
     }
@@ -83,7 +81,7 @@ extension Tensor {
         var offsets: [Int] = []
         for part in parts {
             let width = part.shape[axis] * inner
-            copyRuns(rows: outer, width: width, from: part.pointer, sourceStride: width, to: output.pointer + offset * inner, targetStride: total * inner)
+            copyRuns(to: output.pointer + offset * inner, targetStride: total * inner, from: part.pointer, sourceStride: width, rows: outer, width: width)
             offsets.append(offset)
             offset += part.shape[axis]
         }

@@ -13,13 +13,13 @@ extension Tensor {
         try indices.validate(operation: "embedding", in: 0..<vocabulary)
         let output = Tensor.uninitialized(indices.shape + [columns])
         indices.indices.withUnsafeBufferPointer { ids in
-            embeddingForward(table: table.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, into: output.pointer)
+            embeddingForward(output: output.pointer, table: table.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count)
         }
         let skipped = paddingIndex.map { Int32($0) }
         // A parameter table gets its rows scattered straight into its gradient buffer: no [V, C] temporary.
         let scatter: Tape.SinkAccumulator = { gradient, sink in
             indices.indices.withUnsafeBufferPointer { ids in
-                embeddingBackward(dtable: sink, columns: columns, indices: ids.baseAddress!, count: indices.count, dout: gradient.pointer, skipping: skipped)
+                embeddingBackward(dtable: sink, doutput: gradient.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, skipping: skipped)
             }
         }
         return Tape.record("embedding", output: output, inputs: [table], accumulators: [0: scatter]) { gradient, needed in
@@ -43,7 +43,7 @@ extension Tensor {
         let saved = Tensor.uninitialized([2, rows])
         let (logSumExp, rowLoss) = (saved.pointer, saved.pointer + rows)
         let (sum, count) = targets.indices.withUnsafeBufferPointer { ids in
-            crossEntropyForward(logits: logits.pointer, targets: ids.baseAddress!, rows: rows, classes: classes, logSumExp: logSumExp, rowLoss: rowLoss)
+            crossEntropyForward(logSumExp: logSumExp, rowLoss: rowLoss, logits: logits.pointer, targets: ids.baseAddress!, rows: rows, classes: classes)
         }
         let output = Tensor(count == 0 ? .nan : Float(sum / Double(count)))
         let input = logits.detached

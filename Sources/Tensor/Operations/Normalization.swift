@@ -11,10 +11,10 @@ extension Tensor {
         guard rank >= 1 else { throw TensorError.invalidArgument(operation: "softmax", reason: "needs at least one axis") }
         let (rows, columns) = rowsAndColumns
         let output = Tensor.uninitialized(shape)
-        softmaxForward(pointer, rows: rows, columns: columns, into: output.pointer)
+        softmaxForward(output: output.pointer, input: pointer, rows: rows, columns: columns)
         return Tape.record("softmax", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(output.shape)
-            softmaxBackward(y: output.pointer, dy: gradient.pointer, rows: rows, columns: columns, into: result.pointer)
+            softmaxBackward(dinput: result.pointer, output: output.pointer, doutput: gradient.pointer, rows: rows, columns: columns)
             return [result]
         }
     }
@@ -23,10 +23,10 @@ extension Tensor {
         guard rank >= 1 else { throw TensorError.invalidArgument(operation: "logSoftmax", reason: "needs at least one axis") }
         let (rows, columns) = rowsAndColumns
         let output = Tensor.uninitialized(shape)
-        logSoftmaxForward(pointer, rows: rows, columns: columns, into: output.pointer)
+        logSoftmaxForward(output: output.pointer, input: pointer, rows: rows, columns: columns)
         return Tape.record("logSoftmax", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(output.shape)
-            logSoftmaxBackward(y: output.pointer, dy: gradient.pointer, rows: rows, columns: columns, into: result.pointer)
+            logSoftmaxBackward(dinput: result.pointer, output: output.pointer, doutput: gradient.pointer, rows: rows, columns: columns)
             return [result]
         }
     }

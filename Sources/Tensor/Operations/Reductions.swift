@@ -25,11 +25,11 @@ extension Tensor {
         let axis = try normalizedAxis(axis, operation: "sum")
         let (outer, length, inner) = split(at: axis)
         let output = Tensor.uninitialized(reducedShape(axis, keeping: keepingDimension))
-        sumMiddleAxis(pointer, outer: outer, length: length, inner: inner, into: output.pointer)
+        sumMiddleAxis(output: output.pointer, input: pointer, outer: outer, length: length, inner: inner)
         let inputShape = shape
         return Tape.record("sum", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(inputShape)
-            broadcastMiddleAxis(gradient.pointer, outer: outer, length: length, inner: inner, into: result.pointer)
+            broadcastMiddleAxis(output: result.pointer, input: gradient.pointer, outer: outer, length: length, inner: inner)
             return [result]
         }
     }
@@ -58,13 +58,13 @@ extension Tensor {
         let output = Tensor.uninitialized(reducedShape(axis, keeping: keepingDimension))
         var argmax = [Int32](repeating: 0, count: outer * inner)
         argmax.withUnsafeMutableBufferPointer { indices in
-            maxMiddleAxis(pointer, outer: outer, length: length, inner: inner, into: output.pointer, argmax: indices.baseAddress!)
+            maxMiddleAxis(output: output.pointer, argmax: indices.baseAddress!, input: pointer, outer: outer, length: length, inner: inner)
         }
         let inputShape = shape
         return Tape.record("max", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(inputShape)
             argmax.withUnsafeBufferPointer { indices in
-                maxMiddleAxisBackward(gradient.pointer, argmax: indices.baseAddress!, outer: outer, length: length, inner: inner, into: result.pointer)
+                maxMiddleAxisBackward(dinput: result.pointer, argmax: indices.baseAddress!, doutput: gradient.pointer, outer: outer, length: length, inner: inner)
             }
             return [result]
         }
