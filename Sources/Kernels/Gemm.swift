@@ -17,6 +17,17 @@ public func gemm(
         }
         return
     }
+    if m == 1 {
+        // One row (a token being generated): a matrix-vector product. sgemm would pack all of B
+        // for a single row; sgemv streams it once, which is what bounds a decoding step.
+        let incrementA = Int32(transposeA ? lda : 1)
+        if transposeB {  // B is N×K: c = alpha · B a + beta · c
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, incrementA, beta, c, 1)
+        } else {  // B is K×N: c = alpha · Bᵀ a + beta · c
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incrementA, beta, c, 1)
+        }
+        return
+    }
     cblas_sgemm(
         CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -17,8 +17,8 @@ extension GPTJForCausalLM: CausalGeneration {
             let layer = GPTJName.layer(index) + "."
             let normed = try Layer.layerNorm(x, p, layer + GPTJName.norm, epsilon: config.layerNormEpsilon)
             let (query, key, value) = try projections(p, layer: layer, normed, positions: positions)
-            let (keys, values) = try cache.append(layer: index, key: key, value: value)
-            let context = try Layer.attention(query: query, key: keys, value: values, mask: mask, dropout: 0, site: 0, mode: .evaluation)
+            try cache.layers[index].append(keys: key, values: value)
+            let context = try cache.layers[index].attention(query: query, mask: mask)
             let attended = try Layer.linear(context, p, layer + GPTJName.attentionOutput, bias: false)
             let fed = try feedForward(p, layer: layer, normed, mode: .evaluation, site: 0)
             x = try (attended + fed) + x

@@ -1,24 +1,15 @@
 import Tensor
 
-/// Keys and values of every layer for the tokens seen so far (`[B, H, S, D]` each), so each new
-/// token attends to them without recomputing the prefix.
+/// Keys and values of every layer for the tokens seen so far, so each new token attends to them
+/// without recomputing the prefix (one `AttentionCache` per layer: appending copies only the new
+/// token, attention reads the prefix in place).
 public final class KeyValueCache {
-    var keys: [Tensor?]
-    var values: [Tensor?]
+    let layers: [AttentionCache]
     /// Tokens cached so far (the next token's position).
     public private(set) var length = 0
 
     public init(layers: Int) {
-        keys = Array(repeating: nil, count: layers)
-        values = Array(repeating: nil, count: layers)
-    }
-
-    /// Appends this step's `[B, H, T, D]` keys and values of `layer`; returns all of them.
-    func append(layer: Int, key: Tensor, value: Tensor) throws -> (Tensor, Tensor) {
-        let allKeys = try keys[layer].map { try Tensor.concatenate([$0, key], alongAxis: 2) } ?? key
-        let allValues = try values[layer].map { try Tensor.concatenate([$0, value], alongAxis: 2) } ?? value
-        (keys[layer], values[layer]) = (allKeys, allValues)
-        return (allKeys, allValues)
+        self.layers = (0..<layers).map { _ in AttentionCache() }
     }
 
     func advance(by tokens: Int) { length += tokens }
