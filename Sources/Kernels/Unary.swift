@@ -1,7 +1,7 @@
 import Foundation
 
-/// Pointwise functions with their derivatives. exp and exact GELU run on eight lanes
-/// (VectorMath.swift); log, tanh and the tanh GELU go through libm per element. The loops are
+/// Pointwise functions with their derivatives. exp and both GELUs run on eight lanes
+/// (VectorMath.swift); log and tanh go through libm per element. The loops are
 /// cut across threads.
 public enum UnaryFunction: Sendable {
     case negate, exp, log, tanh, relu, sqrt
@@ -19,9 +19,7 @@ public enum UnaryFunction: Sendable {
         case .relu: return x > 0 ? x : 0
         case .sqrt: return x.squareRoot()
         case .gelu: return vectorGELU(Vector(repeating: x))[0]
-        case .geluTanh:
-            let inner = 0.7978845608028654 * (x + 0.044715 * x * x * x)
-            return 0.5 * x * (1 + Foundation.tanh(inner))
+        case .geluTanh: return vectorGELUTanh(Vector(repeating: x))[0]
         }
     }
 
@@ -35,10 +33,7 @@ public enum UnaryFunction: Sendable {
         case .relu: return x > 0 ? 1 : 0
         case .sqrt: return 0.5 / y
         case .gelu: return vectorGELUDerivative(Vector(repeating: x))[0]
-        case .geluTanh:
-            let x2 = x * x
-            let t = Foundation.tanh(0.7978845608028654 * (x + 0.044715 * x2 * x))
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x2)
+        case .geluTanh: return vectorGELUTanhDerivative(Vector(repeating: x))[0]
         }
     }
 }
@@ -66,7 +61,7 @@ public func unaryForward(_ function: UnaryFunction, output out: UnsafeMutablePoi
         case .log: for i in range { out[i] = UnaryFunction.log.value(x[i]) }
         case .tanh: for i in range { out[i] = UnaryFunction.tanh.value(x[i]) }
         case .gelu: mapLanes(output: out, input: x, range, vectorGELU)
-        case .geluTanh: for i in range { out[i] = UnaryFunction.geluTanh.value(x[i]) }
+        case .geluTanh: mapLanes(output: out, input: x, range, vectorGELUTanh)
         }
     }
 }
@@ -77,10 +72,15 @@ public func unaryBackward(
     doutput dy: UnsafePointer<Float>, count: Int
 ) {
     parallelFor(count, grain: 8192) { range in
-        if case .gelu = function {
+        let lanes: ((Vector) -> Vector)? = switch function {
+        case .gelu: vectorGELUDerivative
+        case .geluTanh: vectorGELUTanhDerivative
+        default: nil
+        }
+        if let lanes {
             var i = range.lowerBound
             while i + vectorWidth <= range.upperBound {
-                dx.storeVector(dy.vector(at: i) * vectorGELUDerivative(x.vector(at: i)), at: i)
+                dx.storeVector(dy.vector(at: i) * lanes(x.vector(at: i)), at: i)
                 i += vectorWidth
             }
             while i < range.upperBound { dx[i] = dy[i] * function.derivative(x: x[i], y: y[i]); i += 1 }

@@ -104,3 +104,22 @@ public func vectorGELU(_ x: Vector) -> Vector { x * vectorNormalCDF(x) }
 public func vectorGELUDerivative(_ x: Vector) -> Vector {
     vectorNormalCDF(x) + x * 0.398_942_280_401_432_7 * vectorExp(x * x * -0.5)
 }
+
+/// tanh GELU (`gelu_new`), `0.5 x (1 + tanh(u))` with `u = √(2/π)(x + 0.044715 x³)`, on eight
+/// lanes. `½(1 + tanh u)` is the logistic `σ(2u) = e/(e + 1)` with `e = e^{2u}` from the lane exp:
+/// no cancellation in the negative tail (where `1 + tanh u` is tiny) and no libm call per element.
+@inline(__always)
+public func vectorGELUTanh(_ x: Vector) -> Vector {
+    let e = vectorExp(2 * 0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x))
+    return x * (e / (e + 1))
+}
+
+/// d gelu_new / dx = σ + 2 x σ (1 − σ) · √(2/π)(1 + 3·0.044715 x²), with σ = σ(2u) = e/(e + 1)
+/// and 1 − σ = 1/(e + 1) (½ sech² u = 2σ(1 − σ), exact in the tails).
+@inline(__always)
+public func vectorGELUTanhDerivative(_ x: Vector) -> Vector {
+    let x2 = x * x
+    let e = vectorExp(2 * 0.797_884_560_802_865_4 * (x + 0.044_715 * x2 * x))
+    let sigma = e / (e + 1), rest = 1 / (e + 1)
+    return sigma + 2 * x * sigma * rest * 0.797_884_560_802_865_4 * (1 + 3 * 0.044_715 * x2)
+}
