@@ -85,17 +85,14 @@ public enum TransformersDirectory {
     /// the way out (Float32 by default: bit for bit what was trained).
     public static func save(model: any LanguageModel, parameters store: ParameterStore, configJSON: String?, to directory: String,
                             storage: SafeTensorsFile.StorageType = .float32) throws {
-        let folder = URL(fileURLWithPath: directory)
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw InteropError.invalidFile(path: directory, reason: "cannot create the folder: \(error.localizedDescription)")
-        }
+        let folder = URL(fileURLWithPath: directory)  // created by the first write
         let configPath = folder.appendingPathComponent("config.json").path
-        var text = try model.transformersConfig(mergingInto: configJSON)
-        if storage != .float32, var object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
-            object["dtype"] = storage.rawValue
-            text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n"
-        }
-        do { try AtomicFile.write(to: configPath) { try $0.write(contentsOf: Data(text.utf8)) } } catch {
+        var config = try model.transformersConfig(mergingInto: configJSON)
+        config["architectures"] = [type(of: model).architecture]
+        config["model_type"] = model.modelType
+        config["dtype"] = storage.rawValue
+        let text = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
+        do { try AtomicFile.write(to: configPath) { try $0.write(contentsOf: text) } } catch {
             throw InteropError.invalidFile(path: configPath, reason: "cannot write: \(error)")
         }
         let tensors = store.entries.map { entry in

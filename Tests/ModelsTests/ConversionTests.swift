@@ -6,10 +6,6 @@ import Tensor
 import Testing
 
 @Suite struct ConversionTests {
-    func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("bertin-convert-\(UUID().uuidString)").appendingPathComponent(name).path
-    }
-
     /// transformers → checkpoint → transformers gives back every tensor bit for bit, with its name,
     /// shape and dtype, and a config transformers reads as the same model.
     @Test func huggingFaceRoundTripIsBitExact() throws {

@@ -15,12 +15,8 @@ struct TinyGPTJReference {
 
     init() throws {
         loaded = try TransformersDirectory.load(directory: Fixtures.path("tiny-gptj"))
-        let expected = try SafeTensorsFile(path: Fixtures.path("tiny-gptj-expected.safetensors"))
-        func index(_ name: String) throws -> IndexTensor {
-            try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
-        }
-        batch = try TokenBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
-        self.expected = expected
+        expected = try SafeTensorsFile(path: Fixtures.path("tiny-gptj-expected.safetensors"))
+        batch = try fixtureBatch(expected)
     }
 }
 
@@ -104,10 +100,6 @@ struct TinyGPTJReference {
 }
 
 @Suite struct GPTJConversionTests {
-    func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("bertin-gptj-\(UUID().uuidString)").appendingPathComponent(name).path
-    }
-
     /// transformers → checkpoint → transformers: every tensor bit for bit, `model_type` recorded.
     @Test func roundTripIsBitExact() throws {
         let source = Fixtures.path("tiny-gptj")

@@ -28,6 +28,19 @@ func compare(_ actual: [Float], _ expected: [Float], relative: Double) -> (ratio
     return (worst, largest)
 }
 
+/// A path under a fresh temporary folder (the folder is created by whoever writes there).
+func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("bertin-models-\(UUID().uuidString)").appendingPathComponent(name).path
+}
+
+/// The batch a fixture script saved beside its expected outputs (`input_ids`, `attention_mask`, `labels`).
+func fixtureBatch(_ expected: SafeTensorsFile) throws -> TokenBatch {
+    func index(_ name: String) throws -> IndexTensor {
+        try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
+    }
+    return try TokenBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
+}
+
 /// The tiny transformers model and its batch and outputs, as the fixture script saved them.
 struct TinyRobertaReference {
     let loaded: TransformersDirectory.Loaded
@@ -37,11 +50,7 @@ struct TinyRobertaReference {
 
     init() throws {
         loaded = try TransformersDirectory.load(directory: Fixtures.path("tiny-roberta"))
-        let expected = try SafeTensorsFile(path: Fixtures.path("tiny-roberta-expected.safetensors"))
-        func index(_ name: String) throws -> IndexTensor {
-            try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
-        }
-        batch = try TokenBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
-        self.expected = expected
+        expected = try SafeTensorsFile(path: Fixtures.path("tiny-roberta-expected.safetensors"))
+        batch = try fixtureBatch(expected)
     }
 }

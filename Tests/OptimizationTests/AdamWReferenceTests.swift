@@ -12,20 +12,33 @@ import Testing
         let parameters_after: [String: [String: [Float]]]
     }
 
-    struct Fixture: Decodable {
+    /// `g = c ⊙ (p − t) + 0.1 sin(0.01 (step + 1)(i + 1))` per parameter, from these starting values.
+    struct Problem: Decodable {
         let shapes: [String: [Int]]
         let initial: [String: [Float]]
         let curvature: [String: [Float]]
         let target: [String: [Float]]
+    }
+
+    /// The fixture's runs; BERTIN-GPT-J's optimizer has a problem of its own under "gptj".
+    struct Fixture: Decodable {
+        struct GPTJCase: Decodable { let run: Run }
         let warmup_linear: Run
         let cosine_clipped: Run
         let schedules: [String: [Double]]
+        let gptj: GPTJCase
     }
 
-    static let fixture: Fixture = {
-        let url = Bundle.module.url(forResource: "Fixtures/adamw", withExtension: "json")!
-        return try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-    }()
+    /// The problems, decoded from the same file: BERTIN's at the top level, GPT-J's under "gptj".
+    struct Problems: Decodable {
+        let gptj: Problem
+    }
+
+    static let data = try! Data(contentsOf: Bundle.module.url(forResource: "Fixtures/adamw", withExtension: "json")!)
+    static let problem = try! JSONDecoder().decode(Problem.self, from: data)
+    static let gptjProblem = try! JSONDecoder().decode(Problems.self, from: data).gptj
+
+    static let fixture = try! JSONDecoder().decode(Fixture.self, from: data)
 
     func expectSchedule(_ schedule: LearningRateSchedule, _ expected: [Double], _ what: String) {
         let worst = expected.indices.map { abs(Double(schedule($0)) - expected[$0]) / max(abs(expected[$0]), 1e-12) }.max()!
@@ -42,15 +55,17 @@ import Testing
         expectSchedule(.inverseSquareRoot(peak: 6e-4, warmupSteps: 50), f.schedules["inverse_sqrt"]!, "inverse square root")
     }
 
-    /// Runs the fixture's problem for 1000 steps and compares the parameters at each snapshot.
-    func follow(_ run: Run, _ configuration: AdamWConfiguration, _ what: String) throws {
-        let f = Self.fixture
-        let names = ["embeddings.weight", "dense.weight", "dense.bias", "LayerNorm.weight", "LayerNorm.bias"]
+    static let bertinNames = ["embeddings.weight", "dense.weight", "dense.bias", "LayerNorm.weight", "LayerNorm.bias"]
+
+    /// Runs `problem` for 1000 steps, checking the rate and gradient norm of every step and the
+    /// parameters at each snapshot; returns the optimizer for checks of its mask.
+    @discardableResult
+    func follow(_ problem: Problem, names: [String] = bertinNames, _ run: Run, _ configuration: AdamWConfiguration,
+                decayMask: WeightDecayMask = .bertin, _ what: String) throws -> AdamW {
+        let f = problem
         let store = try ParameterStore(layout: names.map { ($0, f.shapes[$0]!) })
         for name in names { try store.set(name, to: f.initial[name]!) }
-        let optimizer = try AdamW(configuration: configuration, parameters: store)
-        #expect(optimizer.decays("dense.weight") && optimizer.decays("embeddings.weight"))
-        #expect(!optimizer.decays("dense.bias") && !optimizer.decays("LayerNorm.weight") && !optimizer.decays("LayerNorm.bias"))
+        let optimizer = try AdamW(configuration: configuration, parameters: store, decayMask: decayMask)
         var worst = 0.0
         for step in 0..<1000 {
             for name in names {
@@ -74,16 +89,35 @@ import Testing
         print("\(what): worst relative difference over the snapshots \(worst)")
         #expect(worst < 1e-4, "\(what): parameters drift from PyTorch's by \(worst)")
         #expect(optimizer.stepCount == 1000)
+        return optimizer
+    }
+
+    func expectBERTINMask(_ optimizer: AdamW) {
+        #expect(optimizer.decays("dense.weight") && optimizer.decays("embeddings.weight"))
+        #expect(!optimizer.decays("dense.bias") && !optimizer.decays("LayerNorm.weight") && !optimizer.decays("LayerNorm.bias"))
     }
 
     @Test func bertinShapedRunFollowsPyTorch() throws {
-        try follow(Self.fixture.warmup_linear,
-                   AdamWConfiguration(schedule: .warmupThenLinearDecay(peak: 1e-2, warmupSteps: 100, totalSteps: 1000)), "warmup-linear")
+        expectBERTINMask(try follow(Self.problem, Self.fixture.warmup_linear,
+                                    AdamWConfiguration(schedule: .warmupThenLinearDecay(peak: 1e-2, warmupSteps: 100, totalSteps: 1000)), "warmup-linear"))
     }
 
     @Test func cosineWithClippingFollowsPyTorch() throws {
-        try follow(Self.fixture.cosine_clipped,
-                   AdamWConfiguration(schedule: .cosine(peak: 5e-3, final: 5e-4, steps: 1000), beta2: 0.999, weightDecay: 0.1, clipGlobalNorm: 0.5),
-                   "cosine-clipped")
+        expectBERTINMask(try follow(Self.problem, Self.fixture.cosine_clipped,
+                                    AdamWConfiguration(schedule: .cosine(peak: 5e-3, final: 5e-4, steps: 1000), beta2: 0.999, weightDecay: 0.1, clipGlobalNorm: 0.5),
+                                    "cosine-clipped"))
+    }
+
+    /// BERTIN-GPT-J's optimizer against torch.optim.AdamW with the gpt3 schedule as a LambdaLR, decay
+    /// on ndim > 1 parameters only and clipping at 1.0.
+    @Test func gpt3ScheduleAndMatrixDecayFollowPyTorch() throws {
+        let names = ["wte.weight", "h.0.ln_1.weight", "h.0.ln_1.bias", "h.0.attn.q_proj.weight", "h.0.mlp.fc_in.bias", "scale.weight", "lm_head.bias"]
+        let optimizer = try follow(Self.gptjProblem, names: names, Self.fixture.gptj.run,
+                                   AdamWConfiguration(schedule: .warmupThenCosineDecay(peak: 1e-2, final: 1e-3, warmupSteps: 100, totalSteps: 1000),
+                                                      beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1, clipGlobalNorm: 1.0),
+                                   decayMask: .matrices, "gpt3-matrices")
+        #expect(optimizer.decays("wte.weight") && optimizer.decays("h.0.attn.q_proj.weight"))
+        #expect(!optimizer.decays("scale.weight") && !optimizer.decays("h.0.ln_1.weight") && !optimizer.decays("lm_head.bias"),
+                "a 1-D weight is not decayed by the ndim > 1 mask (BERTIN's RoBERTa mask would decay it)")
     }
 }

@@ -113,14 +113,23 @@ import Training
         let reference = try Self.train(ranks: nil, output: plain, steps)
         #expect(reference.status == 0, "\(reference.output)")
         let expected = try Self.state(plain.appendingPathComponent("step-00000020.h5").path)
-        for ranks in [1, 2, 4, 8] {
-            let output = Self.folder("np\(ranks)")
-            let outcome = try Self.train(ranks: ranks, output: output, steps)
+        try Self.expectLayoutsAgree("layout", rankCounts: [1, 2, 4, 8], checkpoint: "step-00000020.h5", expected: expected) {
+            try Self.train(ranks: $0, output: $1, steps)
+        }
+    }
+
+    /// Trains under `mpirun -np n` for each of `rankCounts` and compares the checkpoint's parameters
+    /// and moments bit for bit with `expected` (the plain 8-device process's).
+    static func expectLayoutsAgree(_ label: String, rankCounts: [Int], checkpoint: String, expected: [UInt32],
+                                   train: (Int, URL) throws -> Outcome) throws {
+        for ranks in rankCounts {
+            let output = folder("\(label)-np\(ranks)".replacingOccurrences(of: " ", with: "-"))
+            let outcome = try train(ranks, output)
             #expect(outcome.status == 0, "np \(ranks): \(outcome.output)")
-            let state = try Self.state(output.appendingPathComponent("step-00000020.h5").path)
+            let state = try Self.state(output.appendingPathComponent(checkpoint).path)
             let differing = zip(state, expected).filter { $0.0 != $0.1 }.count
-            print("layout np \(ranks): \(differing) of \(expected.count) parameter and moment values differ from the 8-device plain process (\(String(format: "%.1f", outcome.seconds)) s)")
-            #expect(differing == 0, "np \(ranks) differs from the plain 8-device process")
+            print("\(label) np \(ranks): \(differing) of \(expected.count) parameter and moment values differ from the 8-device plain process (\(String(format: "%.1f", outcome.seconds)) s)")
+            #expect(differing == 0, "\(label) np \(ranks) differs from the plain 8-device process")
         }
     }
 
@@ -132,15 +141,7 @@ import Training
         let killed = Self.folder("killed")
         var killedAt: Date?
         let outcome = try Self.train(ranks: 2, output: killed, steps) { _ in
-            // Wait for the step-20 checkpoint, then SIGKILL one rank (not mpirun).
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline, !FileManager.default.fileExists(atPath: killed.appendingPathComponent("step-00000020.h5").path) {
-                usleep(20_000)
-            }
-            if let victim = Self.rankProcesses(matching: killed.path).first {
-                kill(victim, SIGKILL)
-                killedAt = Date()
-            }
+            killedAt = Self.killOneRank(of: killed, once: "step-00000020.h5")
         }
         let exitSeconds = killedAt.map { Date().timeIntervalSince($0) } ?? .infinity
         print("kill -9 of one rank: mpirun exited with \(outcome.status) after \(String(format: "%.1f", exitSeconds)) s")
@@ -173,14 +174,8 @@ import Training
         #expect(reference.status == 0, "\(reference.output)")
         #expect(reference.output.contains("gptj"), "\(reference.output)")
         let expected = try Self.state(plain.appendingPathComponent("step-00000024.h5").path)
-        for ranks in [2, 4, 8] {
-            let output = Self.folder("gptj-np\(ranks)")
-            let outcome = try Self.trainGPTJ(ranks: ranks, output: output, steps)
-            #expect(outcome.status == 0, "np \(ranks): \(outcome.output)")
-            let state = try Self.state(output.appendingPathComponent("step-00000024.h5").path)
-            let differing = zip(state, expected).filter { $0.0 != $0.1 }.count
-            print("gptj layout np \(ranks): \(differing) of \(expected.count) parameter and moment values differ from the plain process (\(String(format: "%.1f", outcome.seconds)) s)")
-            #expect(differing == 0, "np \(ranks) differs from the plain 8-device process")
+        try Self.expectLayoutsAgree("gptj layout", rankCounts: [2, 4, 8], checkpoint: "step-00000024.h5", expected: expected) {
+            try Self.trainGPTJ(ranks: $0, output: $1, steps)
         }
         let losses = try Self.losses(plain)
         #expect(losses[24]! < losses[1]!, "the loss falls: \(losses[1]!) -> \(losses[24]!)")
@@ -188,9 +183,7 @@ import Training
         let killed = Self.folder("gptj-killed")
         var killedAt: Date?
         let outcome = try Self.trainGPTJ(ranks: 2, output: killed, steps) { _ in
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline, !FileManager.default.fileExists(atPath: killed.appendingPathComponent("step-00000008.h5").path) { usleep(10_000) }
-            if let victim = Self.rankProcesses(matching: killed.path).first { kill(victim, SIGKILL); killedAt = Date() }
+            killedAt = Self.killOneRank(of: killed, once: "step-00000008.h5")
         }
         #expect(killedAt != nil && outcome.status != 0)
         let resumed = try Self.trainGPTJ(ranks: 2, output: killed, steps, resume: true)
@@ -206,6 +199,16 @@ import Training
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasPrefix("step-") }.sorted()
         #expect(!checkpoints.isEmpty)
         #expect(throws: Never.self) { _ = try Self.state(output.appendingPathComponent(checkpoints.last!).path) }
+    }
+
+    /// Waits (up to a minute) for `checkpoint` to appear in the run folder, then SIGKILLs one rank
+    /// (not mpirun); returns when, or nil if no rank was found.
+    static func killOneRank(of run: URL, once checkpoint: String) -> Date? {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: run.appendingPathComponent(checkpoint).path) { usleep(10_000) }
+        guard let victim = rankProcesses(matching: run.path).first else { return nil }
+        kill(victim, SIGKILL)
+        return Date()
     }
 
     /// PIDs of `bertin` processes whose command line mentions `text` (the ranks, not mpirun).

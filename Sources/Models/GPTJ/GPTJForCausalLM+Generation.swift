@@ -3,29 +3,12 @@ import Tensor
 extension GPTJForCausalLM: CausalGeneration {
     public func makeCache() -> KeyValueCache { KeyValueCache(layers: config.layerCount) }
 
-    /// The blocks run on the new tokens only; their rotated keys and their values join the cache,
-    /// and attention reads all cached positions (no padding: prompts are whole).
+    /// The blocks run on the new tokens only (no padding: prompts are whole).
     public func nextTokenLogits(_ p: Parameters, tokens: IndexTensor, cache: KeyValueCache) throws -> Tensor {
-        let (b, t, past) = (tokens.shape[0], tokens.shape[1], cache.length)
-        guard past + t <= config.positionCount else {
-            throw ModelError.invalidBatch("generation reached \(past + t) tokens, more than n_positions \(config.positionCount)")
-        }
-        let positions = try IndexTensor(shape: [b, t], indices: (0..<(b * t)).map { Int32(past + $0 % t) })
-        let mask = try AttentionMask.causal(try IndexTensor(shape: [b, past + t], indices: Array(repeating: 1, count: b * (past + t))), queries: t)
-        var x = try Tensor.embedding(try p[GPTJName.wordEmbeddings], indices: tokens)
-        for index in 0..<config.layerCount {
-            let layer = GPTJName.layer(index) + "."
-            let normed = try Layer.layerNorm(x, p, layer + GPTJName.norm, epsilon: config.layerNormEpsilon)
-            let (query, key, value) = try projections(p, layer: layer, normed, positions: positions)
-            try cache.layers[index].append(keys: key, values: value)
-            let context = try cache.layers[index].attention(query: query, mask: mask)
-            let attended = try Layer.linear(context, p, layer + GPTJName.attentionOutput, bias: false)
-            let fed = try feedForward(p, layer: layer, normed, mode: .evaluation, site: 0)
-            x = try (attended + fed) + x
-        }
-        cache.advance(by: t)
-        let last = try Layer.layerNorm(x, p, GPTJName.finalNorm, epsilon: config.layerNormEpsilon).slice(alongAxis: 1, (t - 1)..<t)
-        return try Layer.linear(try last.reshaped([b, config.hiddenSize]), p, GPTJName.head)  // [B, V]
+        let (b, t, seen) = (tokens.shape[0], tokens.shape[1], cache.length + tokens.shape[1])
+        let mask = try IndexTensor(shape: [b, seen], indices: Array(repeating: 1, count: b * seen))
+        let hidden = try hiddenStates(p, inputIDs: tokens, attentionMask: mask, mode: .evaluation, cache: cache)
+        return try Layer.linear(try hidden.slice(alongAxis: 1, (t - 1)..<t).reshaped([b, config.hiddenSize]), p, GPTJName.head)  // [B, V]
     }
 }
 

@@ -22,11 +22,10 @@ extension GPTJForCausalLM: LanguageModel {
     public static let transformersNames = TransformersNames(
         ignorable: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") })
 
-    public func transformersConfig(mergingInto original: String?) throws -> String {
-        try mergedConfigJSON(
+    public func transformersConfig(mergingInto original: String?) throws -> [String: Any] {
+        try mergedConfig(
             config, into: original,
             floats: ["layer_norm_epsilon": config.layerNormEpsilon, "resid_pdrop": config.residualDropout,
-                     "embd_pdrop": config.embeddingDropout, "attn_pdrop": config.attentionDropout, "initializer_range": config.initializerRange],
-            extra: ["architectures": [Self.architecture], "model_type": Self.modelType, "dtype": "float32"])
+                     "embd_pdrop": config.embeddingDropout, "attn_pdrop": config.attentionDropout, "initializer_range": config.initializerRange])
     }
 }

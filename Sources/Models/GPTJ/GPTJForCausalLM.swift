@@ -40,36 +40,47 @@ public struct GPTJForCausalLM: Sendable {
 
     // MARK: - Forward
 
-    /// The final LayerNorm's output, `[B, T, C]`. Positions count 0, 1, ... along each row
-    /// (transformers' default `position_ids`); padding is hidden by the mask.
-    public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
-        let (b, t) = (inputIDs.shape[0], inputIDs.shape[1])
-        guard t <= config.positionCount else {
-            throw ModelError.invalidBatch("a row of \(t) tokens is longer than n_positions \(config.positionCount)")
+    /// The final LayerNorm's output, `[B, T, C]`. Positions count up along each row from the
+    /// tokens already in `cache` (0 without one: transformers' default `position_ids`); padding is
+    /// hidden by the mask. `attentionMask` covers the cached tokens and these, `[B, S]`. With a
+    /// cache, each layer's keys and values join it and attention reads all cached positions.
+    public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode,
+                             cache: KeyValueCache? = nil) throws -> Tensor {
+        let (b, t, past) = (inputIDs.shape[0], inputIDs.shape[1], cache?.length ?? 0)
+        guard past + t <= config.positionCount else {
+            throw ModelError.invalidBatch("\(past + t) tokens in a row are more than n_positions \(config.positionCount)")
         }
-        let positions = try IndexTensor(shape: [b, t], indices: (0..<(b * t)).map { Int32($0 % t) })
+        let positions = try IndexTensor(shape: [b, t], indices: (0..<(b * t)).map { Int32(past + $0 % t) })
         var x = try Tensor.embedding(try p[GPTJName.wordEmbeddings], indices: inputIDs)  // [B, T, C]
         x = try Layer.dropout(x, probability: config.embeddingDropout, site: 0, mode: mode)
-        let mask = try AttentionMask.causal(attentionMask, queries: t)  // [B, 1, T, T]
+        let mask = try Tensor.causalAdditiveMask(attentionMask: attentionMask, queries: t)  // [B, 1, T, S]
         for index in 0..<config.layerCount {
-            x = try block(p, layer: index, x, positions: positions, mask: mask, mode: mode)
+            x = try block(p, layer: index, x, positions: positions, mask: mask, mode: mode, cache: cache?.layers[index])
         }
         return try Layer.layerNorm(x, p, GPTJName.finalNorm, epsilon: config.layerNormEpsilon)
     }
 
     /// Parallel residual: attention and MLP both read `ln₁(x)`; their sum joins the residual.
-    func block(_ p: Parameters, layer index: Int, _ x: Tensor, positions: IndexTensor, mask: Tensor, mode: ForwardMode) throws -> Tensor {
+    func block(_ p: Parameters, layer index: Int, _ x: Tensor, positions: IndexTensor, mask: Tensor, mode: ForwardMode,
+               cache: AttentionCache?) throws -> Tensor {
         let layer = GPTJName.layer(index) + "."
         let site = 1 + 3 * index
         let normed = try Layer.layerNorm(x, p, layer + GPTJName.norm, epsilon: config.layerNormEpsilon)
-        let attended = try attention(p, layer: layer, normed, positions: positions, mask: mask, mode: mode, site: site)
+        let attended = try attention(p, layer: layer, normed, positions: positions, mask: mask, mode: mode, site: site, cache: cache)
         let fed = try feedForward(p, layer: layer, normed, mode: mode, site: site + 2)
         return try (attended + fed) + x
     }
 
-    func attention(_ p: Parameters, layer: String, _ x: Tensor, positions: IndexTensor, mask: Tensor, mode: ForwardMode, site: Int) throws -> Tensor {
+    func attention(_ p: Parameters, layer: String, _ x: Tensor, positions: IndexTensor, mask: Tensor, mode: ForwardMode, site: Int,
+                   cache: AttentionCache?) throws -> Tensor {
         let (query, key, value) = try projections(p, layer: layer, x, positions: positions)
-        let context = try Layer.attention(query: query, key: key, value: value, mask: mask, dropout: config.attentionDropout, site: site, mode: mode)
+        let context: Tensor
+        if let cache {  // decoding: evaluation only, the prefix read in place
+            try cache.append(keys: key, values: value)
+            context = try cache.attention(query: query, mask: mask)
+        } else {
+            context = try Layer.attention(query: query, key: key, value: value, mask: mask, dropout: config.attentionDropout, site: site, mode: mode)
+        }
         let projected = try Layer.linear(context, p, layer + GPTJName.attentionOutput, bias: false)
         return try Layer.dropout(projected, probability: config.residualDropout, site: site + 1, mode: mode)
     }

@@ -6,13 +6,11 @@ import Tensor
 public final class KeyValueCache {
     let layers: [AttentionCache]
     /// Tokens cached so far (the next token's position).
-    public private(set) var length = 0
+    public var length: Int { layers.first?.length ?? 0 }
 
     public init(layers: Int) {
         self.layers = (0..<layers).map { _ in AttentionCache() }
     }
-
-    func advance(by tokens: Int) { length += tokens }
 }
 
 /// A model that can continue a sequence token by token with a cache.

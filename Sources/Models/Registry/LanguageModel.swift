@@ -46,8 +46,9 @@ public protocol LanguageModel: Sendable {
 
     /// How this family's tensors are named in transformers files.
     static var transformersNames: TransformersNames { get }
-    /// `config.json` for transformers: `original`'s keys kept, ours written over them.
-    func transformersConfig(mergingInto original: String?) throws -> String
+    /// `config.json` for transformers as a JSON object: `original`'s keys kept, the family's written
+    /// over them (the writer adds `architectures`, `model_type` and `dtype`).
+    func transformersConfig(mergingInto original: String?) throws -> [String: Any]
 }
 
 /// Names a family's transformers files may use besides its layout.
@@ -82,14 +83,13 @@ extension LanguageModel {
     }
 }
 
-/// Writes `ours` over `original`'s keys and returns pretty-printed, sorted JSON (transformers'
-/// `config.json` shape). `floats` are written through their shortest decimal (1e-05, not 9.99999974737875e-06).
-func mergedConfigJSON(_ ours: some Encodable, into original: String?, floats: [String: Float], extra: [String: Any]) throws -> String {
+/// `original`'s keys with `ours` written over them. `floats` are written through their shortest
+/// decimal (1e-05, not 9.99999974737875e-06).
+func mergedConfig(_ ours: some Encodable, into original: String?, floats: [String: Float], extra: [String: Any] = [:]) throws -> [String: Any] {
     var object = original.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
     let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(ours)) as? [String: Any] ?? [:]
     for (key, value) in encoded { object[key] = value }
     for (key, value) in floats { object[key] = Double("\(value)") }
     for (key, value) in extra { object[key] = value }
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-    return String(decoding: data, as: UTF8.self) + "\n"
+    return object
 }

@@ -20,12 +20,12 @@ extension RobertaForMaskedLM: LanguageModel {
         tied: ["lm_head.decoder.weight": RobertaName.wordEmbeddings],
         ignorable: { $0.hasPrefix("roberta.pooler.") || $0 == "roberta.embeddings.position_ids" })
 
-    public func transformersConfig(mergingInto original: String?) throws -> String {
-        try mergedConfigJSON(
+    public func transformersConfig(mergingInto original: String?) throws -> [String: Any] {
+        try mergedConfig(
             config, into: original,
             floats: ["layer_norm_eps": config.layerNormEpsilon, "hidden_dropout_prob": config.hiddenDropout,
                      "attention_probs_dropout_prob": config.attentionDropout, "initializer_range": config.initializerRange],
-            extra: ["architectures": [Self.architecture], "model_type": Self.modelType, "tie_word_embeddings": true, "dtype": "float32"])
+            extra: ["tie_word_embeddings": true])
     }
 }
 

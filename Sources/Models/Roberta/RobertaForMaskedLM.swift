@@ -50,7 +50,7 @@ public struct RobertaForMaskedLM: Sendable {
     /// The last encoder block's output, `[B, T, C]`.
     public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
         var x = try embeddings(p, inputIDs: inputIDs, mode: mode)
-        let mask = try AttentionMask.padding(attentionMask)  // [B, 1, 1, T]
+        let mask = try Tensor.additiveMask(attentionMask: attentionMask)  // [B, 1, 1, T]
         for index in 0..<config.layerCount {
             x = try encoderBlock(p, layer: index, x, mask: mask, mode: mode)
         }

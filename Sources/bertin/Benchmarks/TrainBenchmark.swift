@@ -64,8 +64,10 @@ struct TrainBenchmark {
 
     /// sgemm GFLOP/s on the model's own largest product shape (tokens × hidden → intermediate), median of 5.
     func measureSgemm() -> Double {
-        let fc = model.layout.first { $0.name.hasSuffix("intermediate.dense.weight") || $0.name.hasSuffix("mlp.fc_in.weight") }!.shape  // [F, C]
-        let (m, k, n) = (batch * sequenceLength, fc[1], fc[0])
+        // The first largest weight matrix that is not a vocabulary table: the MLP's input, [F, C].
+        let matrices = model.layout.map(\.shape).filter { $0.count == 2 && !$0.contains(model.vocabularySize) }
+        let widest = matrices.reduce(matrices[0]) { $1.reduce(1, *) > $0.reduce(1, *) ? $1 : $0 }
+        let (m, k, n) = (batch * sequenceLength, widest[1], widest[0])
         let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
         var times: [Double] = []
