@@ -4,7 +4,7 @@ import Tensor
 
 /// A model and its weights read from a checkpoint.
 public struct CheckpointedModel {
-    public let model: any LanguageModel
+    public let model: any TrainableModel
     public let parameters: ParameterStore
     public let contents: CheckpointContents
 }
@@ -14,7 +14,7 @@ extension ModelRegistry {
     /// checkpoints written before families existed), its weights from `/params`.
     public static func load(checkpoint path: String) throws -> CheckpointedModel {
         let configText = try Checkpoint.modelConfig(at: path)
-        let model: any LanguageModel
+        let model: any TrainableModel
         do { model = try ModelRegistry.model(configJSON: Data(configText.utf8)) } catch {
             throw CheckpointError.dataset(path: path, dataset: "/model_config", reason: "does not describe a model: \(error)")
         }

@@ -8,7 +8,7 @@ import Tensor
 public enum TransformersDirectory {
     /// A model read from a transformers directory.
     public struct Loaded {
-        public let model: any LanguageModel
+        public let model: any TrainableModel
         /// The directory's `config.json` as it was, kept so an export gives back its extra keys.
         public let configJSON: String
         public let parameters: ParameterStore
@@ -42,7 +42,7 @@ public enum TransformersDirectory {
         guard let configData = FileManager.default.contents(atPath: configPath) else {
             throw InteropError.invalidFile(path: configPath, reason: "cannot read the file (missing?)")
         }
-        let model: any LanguageModel
+        let model: any TrainableModel
         do { model = try ModelRegistry.model(configJSON: configData) } catch {
             throw InteropError.invalidFile(path: configPath, reason: "\(error)")
         }
@@ -83,7 +83,7 @@ public enum TransformersDirectory {
     /// Writes `config.json` and `model.safetensors` as `save_pretrained` does (a tied decoder is not
     /// stored twice), for `AutoModel*.from_pretrained` to load. `storage` narrows the weights on
     /// the way out (Float32 by default: bit for bit what was trained).
-    public static func save(model: any LanguageModel, parameters store: ParameterStore, configJSON: String?, to directory: String,
+    public static func save(model: any TrainableModel, parameters store: ParameterStore, configJSON: String?, to directory: String,
                             storage: SafeTensorsFile.StorageType = .float32) throws {
         let folder = URL(fileURLWithPath: directory)  // created by the first write
         let configPath = folder.appendingPathComponent("config.json").path

@@ -14,7 +14,7 @@ import Tensor
 /// checkpoint draws the same masks as never stopping.
 public final class Trainer<Objective: TrainingObjective> {
     public let objective: Objective
-    public var model: any LanguageModel { objective.model }
+    public var model: any TrainableModel { objective.model }
     public let parameters: ParameterStore
     public let optimizer: AdamW
     public private(set) var seed: UInt64

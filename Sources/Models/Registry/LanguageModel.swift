@@ -17,38 +17,49 @@ public protocol ModelConfiguration: Codable, Equatable, Sendable {
     init(recipe: RecipeSection, vocabularySize: Int) throws
 }
 
-/// A language model family: its parameters in transformers' state_dict names and shapes, its
-/// initialisation, its forward pass and its pre-training loss. Everything outside the family's
-/// folder (trainer, checkpoints, interop, commands) works through this protocol and the registry.
-public protocol LanguageModel: Sendable {
-    associatedtype Configuration: ModelConfiguration
+/// A model the trainer can optimise, checkpoint and export: its parameters in transformers'
+/// state_dict names and shapes, its initialisation, its dropout sites and its config. Pre-trained
+/// language models (`LanguageModel`) and the fine-tuning heads (`ClassificationModel`) refine it.
+/// Everything outside a family's folder (trainer, checkpoints, interop, commands) works through
+/// these protocols and the registry.
+public protocol TrainableModel: Sendable {
+    associatedtype Configuration: Codable & Equatable & Sendable
     /// transformers' `model_type` ("roberta", "gptj"): the registry key.
     static var modelType: String { get }
     /// transformers' class of the exported directory ("RobertaForMaskedLM").
     static var architecture: String { get }
-    static var pretrainingObjective: PretrainingObjective { get }
 
-    init(config: Configuration) throws
     var config: Configuration { get }
     /// Every parameter, in transformers names and shapes (Linear weights `[out, in]`).
     var layout: [(name: String, shape: [Int])] { get }
     /// Dropout sites of one forward pass (streams `key.stream ..< key.stream + dropoutSiteCount`).
     var dropoutSiteCount: Int { get }
-    var vocabularySize: Int { get }
     /// The longest row the model can take.
     var maxSequenceLength: Int { get }
     /// transformers' initialisation, one random stream per parameter.
     func initialize(_ store: ParameterStore, seed: UInt64) throws
-    /// Logits at every position, `[B, T, V]`.
-    func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor
-    /// The pre-training loss of `batch` and the predictions it scored.
-    func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput
+    /// The loss the model trains on `batch` (its pre-training or fine-tuning loss) and the
+    /// predictions it scored.
+    func trainingLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput
 
     /// How this family's tensors are named in transformers files.
     static var transformersNames: TransformersNames { get }
     /// `config.json` for transformers as a JSON object: `original`'s keys kept, the family's written
     /// over them (the writer adds `architectures`, `model_type` and `dtype`).
     func transformersConfig(mergingInto original: String?) throws -> [String: Any]
+}
+
+/// A language model family: a trainable model with a vocabulary, logits over it and the loss it is
+/// pre-trained with.
+public protocol LanguageModel: TrainableModel where Configuration: ModelConfiguration {
+    static var pretrainingObjective: PretrainingObjective { get }
+
+    init(config: Configuration) throws
+    var vocabularySize: Int { get }
+    /// Logits at every position, `[B, T, V]`.
+    func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor
+    /// The pre-training loss of `batch` and the predictions it scored.
+    func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput
 }
 
 /// Names a family's transformers files may use besides its layout.
@@ -65,21 +76,29 @@ public struct TransformersNames: Sendable {
     }
 }
 
-extension LanguageModel {
+extension TrainableModel {
     /// A parameter store with this model's layout, all zero.
     public func makeParameterStore() throws -> ParameterStore { try ParameterStore(layout: layout) }
 
     public var parameterCount: Int { layout.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
-    public var pretrainingObjective: PretrainingObjective { Self.pretrainingObjective }
     public var modelType: String { Self.modelType }
 
-    /// The config as stored in checkpoints: transformers keys plus `model_type`, which the
-    /// registry reads to rebuild the model.
+    /// The config as stored in checkpoints: transformers keys plus `model_type` and
+    /// `architectures`, which the registry reads to rebuild the model.
     public func checkpointConfig() throws -> String {
         var object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(config)) as? [String: Any] ?? [:]
         object["model_type"] = Self.modelType
+        object["architectures"] = [Self.architecture]
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
+
+extension LanguageModel {
+    public var pretrainingObjective: PretrainingObjective { Self.pretrainingObjective }
+
+    public func trainingLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
+        try languageModelLoss(p, batch: batch, mode: mode)
     }
 }
 

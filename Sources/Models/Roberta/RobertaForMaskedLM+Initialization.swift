@@ -1,14 +1,8 @@
 import Tensor
 
 extension RobertaForMaskedLM {
-    /// transformers' initialisation (`Layer.initialize`), then the padding rows of the word and
-    /// position tables zero (their `padding_idx`).
+    /// transformers' initialisation of the encoder and the head (see `RobertaEncoder.initialize`).
     public func initialize(_ store: ParameterStore, seed: UInt64) throws {
-        Layer.initialize(store, seed: seed, standardDeviation: config.initializerRange)
-        for table in [RobertaName.wordEmbeddings, RobertaName.positionEmbeddings] {
-            let entry = try store.entry(named: table)
-            (store.values.baseAddress! + entry.offset + config.paddingTokenID * config.hiddenSize)
-                .update(repeating: 0, count: config.hiddenSize)
-        }
+        try encoder.initialize(store, seed: seed)
     }
 }

@@ -6,8 +6,7 @@ extension RobertaForMaskedLM: LanguageModel {
     public static let pretrainingObjective = PretrainingObjective.maskedLM
 
     public var vocabularySize: Int { config.vocabularySize }
-    /// Positions start after the padding id: `max_position_embeddings − pad − 1` tokens (512 of 514).
-    public var maxSequenceLength: Int { config.maxPositionEmbeddings - config.paddingTokenID - 1 }
+    public var maxSequenceLength: Int { encoder.maxSequenceLength }
 
     public func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
         try maskedLM(p, batch: batch, mode: mode)
@@ -20,13 +19,22 @@ extension RobertaForMaskedLM: LanguageModel {
         tied: ["lm_head.decoder.weight": RobertaName.wordEmbeddings],
         ignorable: { $0.hasPrefix("roberta.pooler.") || $0 == "roberta.embeddings.position_ids" })
 
+    /// Heads on the encoder alone (classification) may find a pretrained file's pooler and buffer.
+    static let encoderOnlyNames = TransformersNames(
+        ignorable: { $0.hasPrefix("roberta.pooler.") || $0 == "roberta.embeddings.position_ids" })
+
     public func transformersConfig(mergingInto original: String?) throws -> [String: Any] {
-        try mergedConfig(
-            config, into: original,
-            floats: ["layer_norm_eps": config.layerNormEpsilon, "hidden_dropout_prob": config.hiddenDropout,
-                     "attention_probs_dropout_prob": config.attentionDropout, "initializer_range": config.initializerRange],
-            extra: ["tie_word_embeddings": true])
+        try robertaTransformersConfig(config, mergingInto: original)
     }
+}
+
+/// transformers' `RobertaConfig` keys for `config`, written over `original`'s.
+func robertaTransformersConfig(_ config: RobertaConfig, mergingInto original: String?) throws -> [String: Any] {
+    try mergedConfig(
+        config, into: original,
+        floats: ["layer_norm_eps": config.layerNormEpsilon, "hidden_dropout_prob": config.hiddenDropout,
+                 "attention_probs_dropout_prob": config.attentionDropout, "initializer_range": config.initializerRange],
+        extra: ["tie_word_embeddings": true])
 }
 
 extension RobertaConfig: ModelConfiguration {

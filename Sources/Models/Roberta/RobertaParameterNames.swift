@@ -21,4 +21,9 @@ enum RobertaName {
     /// The vocabulary bias of the tied decoder (`lm_head.decoder.bias` is the same tensor in
     /// transformers; only this name is stored).
     static let headBias = "lm_head.bias"
+
+    /// Token classification's linear layer; sequence classification's two layers sit under it.
+    static let classifier = "classifier"
+    static let classifierDense = "classifier.dense"
+    static let classifierOutput = "classifier.out_proj"
 }

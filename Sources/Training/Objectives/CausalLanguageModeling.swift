@@ -5,10 +5,11 @@ import Tensor
 /// are exactly full), labels are the inputs and the model shifts them; the loss is the mean
 /// cross-entropy of every next token.
 public struct CausalLanguageModeling: TrainingObjective {
-    public let model: any LanguageModel
+    public let languageModel: any LanguageModel
+    public var model: any TrainableModel { languageModel }
     public var accuracyName: String { "next_token_accuracy" }
 
-    public init(model: any LanguageModel) { self.model = model }
+    public init(model: any LanguageModel) { languageModel = model }
 
     public func batch(rows: [[Int32]], seed: UInt64, step: Int, device: Int, micro: Int) throws -> TokenBatch {
         try TokenBatch(inputIDs: rows, attentionMask: nil, labels: rows)
@@ -17,6 +18,6 @@ public struct CausalLanguageModeling: TrainingObjective {
     public func hasTargets(_ batch: TokenBatch) -> Bool { batch.time > 1 }
 
     public func loss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        try model.languageModelLoss(p, batch: batch, mode: mode)
+        try languageModel.languageModelLoss(p, batch: batch, mode: mode)
     }
 }

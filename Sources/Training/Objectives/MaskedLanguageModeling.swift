@@ -5,14 +5,15 @@ import Tensor
 /// Masked-LM pre-training (RoBERTa): rows are masked by `MaskedLMCollator`, the loss is the mean
 /// cross-entropy over the masked tokens.
 public struct MaskedLanguageModeling: TrainingObjective {
-    public let model: any LanguageModel
+    public let languageModel: any LanguageModel
+    public var model: any TrainableModel { languageModel }
     /// How rows are masked (its seed is replaced by each call's).
     public let masking: MaskedLMCollator?
     public var accuracyName: String { "mlm_accuracy" }
 
     /// `masking` may be nil when batches are made by the caller (tests, benchmarks).
     public init(model: any LanguageModel, masking: MaskedLMCollator? = nil) {
-        (self.model, self.masking) = (model, masking)
+        (self.languageModel, self.masking) = (model, masking)
     }
 
     public func batch(rows: [[Int32]], seed: UInt64, step: Int, device: Int, micro: Int) throws -> TokenBatch {
@@ -24,6 +25,6 @@ public struct MaskedLanguageModeling: TrainingObjective {
     public func hasTargets(_ batch: TokenBatch) -> Bool { batch.labels.indices.contains { $0 != ignoredLabel } }
 
     public func loss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        try model.languageModelLoss(p, batch: batch, mode: mode)
+        try languageModel.languageModelLoss(p, batch: batch, mode: mode)
     }
 }

@@ -8,7 +8,7 @@ import Tensor
 /// with the objective.
 public protocol TrainingObjective {
     associatedtype Batch
-    var model: any LanguageModel { get }
+    var model: any TrainableModel { get }
     /// The metric `LanguageModelOutput.correctCount / labelledCount` is logged as ("mlm_accuracy").
     var accuracyName: String { get }
     /// The batch for `rows` (`[B][T]`) at `step` on `device`, micro-batch `micro`; `seed` keys

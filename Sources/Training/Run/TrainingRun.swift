@@ -50,7 +50,9 @@ public final class TrainingRun {
     }
 
     func run<Objective: TrainingObjective>(objective: Objective, resume: Bool) throws -> Summary {
-        let model = objective.model
+        guard let model = objective.model as? any LanguageModel else {
+            throw TrainingError.invalidRecipe("bertin train pre-trains language models; \(type(of: objective.model).architecture) is fine-tuned with bertin finetune")
+        }
         let trainer = try Trainer(objective: objective, optimizer: recipe.optimizerConfiguration,
                                   decayMask: try WeightDecayMask.named(recipe.optimizer.weightDecayMask),
                                   seed: recipe.seed, layout: layout, runtime: runtime)

@@ -40,13 +40,13 @@ struct Eval: ParsableCommand {
             var recorded: LanguageModelOutput?
             store.zeroGradients()
             try store.valueWithGradient { p in
-                recorded = try model.languageModelLoss(p, batch: batch, mode: .evaluation)
+                recorded = try model.trainingLoss(p, batch: batch, mode: .evaluation)
                 return recorded!.loss
             }
             output = recorded!
             try Checkpoint.writeGradients(to: gradients, parameters: store)
         } else {
-            output = try store.value { p in try model.languageModelLoss(p, batch: batch, mode: .evaluation) }
+            output = try store.value { p in try model.trainingLoss(p, batch: batch, mode: .evaluation) }
         }
         let loss = try output.loss.scalar
         let accuracy = Double(output.correctCount) / Double(output.labelledCount)

@@ -57,17 +57,17 @@ struct FillMask: ParsableCommand {
         let masked = tokens.indices.filter { tokens[$0] == maskID }
         guard !masked.isEmpty else { throw ValidationError("--ids holds no <mask> (id \(maskID))") }
         let loaded = try ModelRegistry.load(checkpoint: checkpoint)
-        guard loaded.model.pretrainingObjective == .maskedLM else {
-            throw ValidationError("\(checkpoint) holds a \(loaded.model.modelType) model, which does not fill masks (use bertin generate)")
+        guard let model = loaded.model as? any LanguageModel, model.pretrainingObjective == .maskedLM else {
+            throw ValidationError("\(checkpoint) holds a \(type(of: loaded.model).architecture), which does not fill masks")
         }
-        let vocabulary = loaded.model.vocabularySize
+        let vocabulary = model.vocabularySize
         if let bad = tokens.first(where: { !(0..<Int32(vocabulary)).contains($0) }) {
             throw ValidationError("token \(bad) is outside the model's vocabulary 0..<\(vocabulary) (a tokenizer of another model?)")
         }
         let inputIDs = try IndexTensor(shape: [1, tokens.count], indices: tokens)
         let mask = try IndexTensor(shape: [1, tokens.count], indices: tokens.map { _ in 1 })
         let probabilities = try loaded.parameters.value { p in
-            try loaded.model.logits(p, inputIDs: inputIDs, attentionMask: mask, mode: .evaluation).softmax()
+            try model.logits(p, inputIDs: inputIDs, attentionMask: mask, mode: .evaluation).softmax()
         }.scalars
         for position in masked {
             let row = probabilities[(position * vocabulary)..<((position + 1) * vocabulary)]
