@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Interop", targets: ["Interop"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Corpus", targets: ["Corpus"]),
+        .library(name: "Downstream", targets: ["Downstream"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,17 +44,19 @@ let package = Package(
         // MPI: the job, and gradient buckets reduced as backward produces them.
         .target(name: "Distributed", dependencies: ["CMPI", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // The training loop's state and step (single process here; data-parallel over MPI later).
-        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Corpus", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
+        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Corpus", "Downstream", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
         // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
         .target(name: "Corpus", dependencies: ["CZlib", "AtomicFiles", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: commonSettings),
+        // Fine-tuning data: CoNLL / CoNLL-U / JSON lines readers, word alignment, seqeval-exact metrics.
+        .target(name: "Downstream", dependencies: ["Corpus"], swiftSettings: commonSettings),
         // transformers directories (config.json and safetensors, sharded or not) to and from checkpoints, for every registered family.
         .target(name: "Interop", dependencies: ["AtomicFiles", "Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
 
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -68,6 +71,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Corpus", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
                     swiftSettings: commonSettings),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Kernels"],
+                    resources: [.copy("Fixtures")], swiftSettings: commonSettings),
+        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Corpus"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),

@@ -11,3 +11,4 @@ python=$("$root/Scripts/reference/setup-venv.sh")
 "$python" "$root/Scripts/reference/make-gptj-fixture.py" >/dev/null
 "$python" "$root/Scripts/reference/make-gpt2-tokenizer-fixture.py"
 "$python" "$root/Scripts/reference/make-classification-fixture.py" >/dev/null
+"$python" "$root/Scripts/reference/make-downstream-fixture.py" 2>/dev/null

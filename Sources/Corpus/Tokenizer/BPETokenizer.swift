@@ -104,14 +104,18 @@ public final class BPETokenizer: @unchecked Sendable {
     }
 
     /// As `encode(_:)`, reusing `cache` (piece bytes → ids) across calls of one thread.
-    public func encode(_ text: String, addSpecialTokens: Bool = true, cache: inout [[UInt8]: [Int32]]) -> [Int32] {
+    /// `addPrefixSpace` is tokenizers' `ByteLevel(add_prefix_space=True)`: every piece of text
+    /// between special tokens gets a space in front unless it starts with one (how
+    /// `RobertaTokenizer(add_prefix_space=True)` encodes the words of `is_split_into_words`).
+    public func encode(_ text: String, addSpecialTokens: Bool = true, addPrefixSpace: Bool = false, cache: inout [[UInt8]: [Int32]]) -> [Int32] {
         var output: [Int32] = []
         if addSpecialTokens, case .roberta(let begin, _) = postProcessor { output.append(begin) }
         for segment in splitOnSpecialTokens(text) {
             switch segment {
             case .special(let id):
                 output.append(id)
-            case .text(let piece):
+            case .text(let text):
+                let piece = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
                 for bytes in gpt2PreTokenize(piece) {
                     if let known = cache[bytes] {
                         output.append(contentsOf: known)

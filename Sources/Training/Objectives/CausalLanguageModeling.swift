@@ -4,7 +4,7 @@ import Tensor
 /// Causal-LM pre-training (GPT-J): rows are used as they are (no masking, no padding: prepared rows
 /// are exactly full), labels are the inputs and the model shifts them; the loss is the mean
 /// cross-entropy of every next token.
-public struct CausalLanguageModeling: TrainingObjective {
+public struct CausalLanguageModeling: TokenRowsObjective {
     public let languageModel: any LanguageModel
     public var model: any TrainableModel { languageModel }
     public var accuracyName: String { "next_token_accuracy" }

@@ -4,7 +4,7 @@ import Tensor
 
 /// Masked-LM pre-training (RoBERTa): rows are masked by `MaskedLMCollator`, the loss is the mean
 /// cross-entropy over the masked tokens.
-public struct MaskedLanguageModeling: TrainingObjective {
+public struct MaskedLanguageModeling: TokenRowsObjective {
     public let languageModel: any LanguageModel
     public var model: any TrainableModel { languageModel }
     /// How rows are masked (its seed is replaced by each call's).

@@ -38,7 +38,7 @@ public final class TrainingRun {
 
     /// The recipe's model (its `model:` section through the registry; the vocabulary of the first
     /// phase's rows when the section names none) and the family's pre-training objective.
-    public func makeObjective() throws -> any TrainingObjective {
+    public func makeObjective() throws -> any TokenRowsObjective {
         let rows = try TokenRows(directory: recipe.phases[0].rows, split: "train")
         let model = try ModelRegistry.model(type: recipe.model.type, recipeSection: try recipe.model.settingsJSON,
                                             vocabularySize: rows.index.vocabularySize)
@@ -49,7 +49,7 @@ public final class TrainingRun {
         try run(objective: try makeObjective(), resume: resume)
     }
 
-    func run<Objective: TrainingObjective>(objective: Objective, resume: Bool) throws -> Summary {
+    func run<Objective: TokenRowsObjective>(objective: Objective, resume: Bool) throws -> Summary {
         guard let model = objective.model as? any LanguageModel else {
             throw TrainingError.invalidRecipe("bertin train pre-trains language models; \(type(of: objective.model).architecture) is fine-tuned with bertin finetune")
         }
@@ -148,7 +148,7 @@ public final class TrainingRun {
 
     /// Eval-mode loss and accuracy over the first `eval_batches` global batches of the eval split,
     /// summed over all devices (psum of loss sum, correct and labelled counts, divided at the end).
-    func evaluate<Objective>(_ trainer: Trainer<Objective>, rows: TokenRows, perDeviceBatch: Int) throws -> (loss: Double, accuracy: Double)? {
+    func evaluate<Objective: TokenRowsObjective>(_ trainer: Trainer<Objective>, rows: TokenRows, perDeviceBatch: Int) throws -> (loss: Double, accuracy: Double)? {
         let global = perDeviceBatch * layout.devices
         let batches = min(recipe.evalBatches, rows.count / global)
         guard batches > 0 else { return nil }

@@ -29,12 +29,12 @@ struct TrainBenchmark {
     func run(warmup: Int, steps: Int, seed: UInt64 = 1) throws -> Result {
         let vocabulary = model.vocabularySize
         let collator = MaskedLMCollator(vocabularySize: vocabulary, maskID: 4, specialIDs: [0, 1, 2, 3, 4], seed: seed)
-        let objective: any TrainingObjective = model.pretrainingObjective == .maskedLM
+        let objective: any TokenRowsObjective = model.pretrainingObjective == .maskedLM
             ? MaskedLanguageModeling(model: model, masking: collator) : CausalLanguageModeling(model: model)
         return try run(objective, warmup: warmup, steps: steps, seed: seed)
     }
 
-    func run<Objective: TrainingObjective>(_ objective: Objective, warmup: Int, steps: Int, seed: UInt64) throws -> Result {
+    func run<Objective: TokenRowsObjective>(_ objective: Objective, warmup: Int, steps: Int, seed: UInt64) throws -> Result {
         let trainer = try Trainer(objective: objective, optimizer: AdamWConfiguration(schedule: .constant(1e-4)), seed: seed)
         let key = RandomKey(seed: seed, stream: RandomStream.benchmarkBatches)
         func rows(_ step: Int) -> [[Int32]] {
