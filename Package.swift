@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "AtomicFiles", "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),

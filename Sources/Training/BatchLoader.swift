@@ -56,7 +56,7 @@ public final class BatchLoader {
     }
 
     /// Fisher–Yates driven by the counter-based generator.
-    static func permutation(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+    public static func permutation(count: Int, seed: UInt64, epoch: Int) -> [Int] {
         var order = Array(0..<count)
         let key = RandomKey(seed: seed, step: epoch, stream: RandomStream.epochOrder)
         for i in stride(from: count - 1, to: 0, by: -1) {

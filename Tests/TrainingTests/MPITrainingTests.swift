@@ -63,12 +63,17 @@ import Training
     }
 
     static func train(ranks: Int?, output: URL, recipe: String, rows: [String], resume: Bool, background: ((Process) -> Void)?) throws -> Outcome {
-        #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
-        let process = Process()
         var arguments = ["train", "--recipe", root.appendingPathComponent(recipe).path,
                          "--set", "output=\(output.path)", "--set", "log_every=1000", "--set", "eval_every=1000"]
         arguments += rows.flatMap { ["--set", $0] }
         if resume { arguments.append("--resume") }
+        return try runBertin(ranks: ranks, arguments, background: background)
+    }
+
+    /// Runs `bertin arguments`: under `mpirun -np ranks`, or as a plain process when nil.
+    static func runBertin(ranks: Int?, _ arguments: [String], background: ((Process) -> Void)? = nil) throws -> Outcome {
+        #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
+        let process = Process()
         if let ranks {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["mpirun", "-np", String(ranks), bertin] + arguments

@@ -9,7 +9,8 @@ struct Convert: ParsableCommand {
             bertin convert --from-hf DIR --output C.h5      (DIR holds config.json and model.safetensors, or \
             model.safetensors.index.json and its shards; F16/BF16 weights are widened to float32 exactly)
             bertin convert --checkpoint C.h5 --to-hf DIR [--dtype float16]   (AutoModelForMaskedLM / \
-            AutoModelForCausalLM.from_pretrained(DIR) loads it)
+            AutoModelForCausalLM / AutoModelForTokenClassification / AutoModelForSequenceClassification \
+            .from_pretrained(DIR) loads it, fine-tuned heads with their id2label)
             """)
 
     @Option(name: .customLong("from-hf"), help: "A transformers directory to import.")
