@@ -73,6 +73,18 @@ extension MPITrainingTests {
         let output = try String(contentsOfFile: labelled, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(input.count == output.count)
         #expect(zip(input, output).allSatisfy { $0.isEmpty || $0.hasPrefix("-DOCSTART-") ? $0 == $1 : $1.hasPrefix($0 + " ") })
+
+        // Rows of 6 tokens: every sentence is cut into windows, yet every word is labelled once.
+        let windowed = plain.appendingPathComponent("windowed.conll").path
+        let short = try Self.runBertin(ranks: nil, ["predict", "--checkpoint", plain.appendingPathComponent("best.h5").path, "--max-length", "6",
+                                                     "--tokenizer", Self.tokenizerDirectory, "--input", Self.sampleSets.appendingPathComponent("ner-validation.conll").path,
+                                                     "--output", windowed])
+        #expect(short.status == 0, "\(short.output)")
+        let windowedLines = try String(contentsOfFile: windowed, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(zip(input, windowedLines).allSatisfy { $0.isEmpty || $0.hasPrefix("-DOCSTART-") ? $0 == $1 : $1.split(separator: " ").count == 4 })
+        let windowedMetrics = try JSONSerialization.jsonObject(with: Data(short.output.split(separator: "\n").last!.utf8)) as! [String: Double]
+        print("predict with rows of 6 tokens (windows): \(windowedMetrics)")
+        #expect(windowedMetrics["accuracy"]! > 0.5)
     }
 
     @Test func sequenceClassificationLearns() throws {
