@@ -45,15 +45,6 @@ extension ClassificationModel {
         let targets = try IndexTensor(shape: [labelled.count], indices: labelled.map { batch.labels.indices[Int($0)] })
         return LanguageModelOutput(loss: try Tensor.crossEntropy(logits: logits, targets: targets), logits: logits.detached, targets: targets.indices)
     }
-
-    /// transformers' `id2label` and `label2id` for this head's labels.
-    public func transformersLabelConfig() -> [String: Any] {
-        let labels = config.labels
-        return [
-            "id2label": Dictionary(uniqueKeysWithValues: labels.enumerated().map { (String($0.offset), $0.element) }),
-            "label2id": Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0.element, $0.offset) }),
-        ]
-    }
 }
 
 /// Labels read from transformers' `id2label` (`{"0": "O", "1": "B-PER"}`), in id order.

@@ -4,11 +4,10 @@ import Tensor
 
 /// transformers' `RobertaForTokenClassification`: the encoder, dropout, then `classifier` (`[L, C]`
 /// and bias) at every position.
-public struct RobertaForTokenClassification: ClassificationModel {
-    public static let modelType = "roberta"
+public struct RobertaForTokenClassification: RobertaClassifier {
     public static let architecture = "RobertaForTokenClassification"
     public static let task = ClassificationTask.tokenClassification
-    public static let baseModelType = "roberta"
+    public static let headDropoutSites = 1
 
     public let config: RobertaClassificationConfig
     public let encoder: RobertaEncoder
@@ -19,15 +18,9 @@ public struct RobertaForTokenClassification: ClassificationModel {
         self.config = config
     }
 
-    /// The encoder's sites, then the head's one.
-    public var dropoutSiteCount: Int { encoder.dropoutSiteCount + 1 }
-    public var maxSequenceLength: Int { encoder.maxSequenceLength }
-
     public var layout: [(name: String, shape: [Int])] {
         encoder.layout + RobertaEncoder.dense(RobertaName.classifier, out: config.labels.count, in: config.base.hiddenSize)
     }
-
-    public func initialize(_ store: ParameterStore, seed: UInt64) throws { try encoder.initialize(store, seed: seed) }
 
     public func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, positions: [Int32], mode: ForwardMode) throws -> Tensor {
         let hidden = try encoder.hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode)
@@ -35,11 +28,5 @@ public struct RobertaForTokenClassification: ClassificationModel {
         let dropped = try encoder.dropout(rows, site: encoder.dropoutSiteCount, mode: mode, probability: config.headDropout)
         let picked = try Tensor.embedding(dropped, indices: try IndexTensor(shape: [positions.count], indices: positions))  // [N, C]
         return try encoder.linear(picked, p, RobertaName.classifier)  // [N, L]
-    }
-
-    public static let transformersNames = RobertaForMaskedLM.encoderOnlyNames
-
-    public func transformersConfig(mergingInto original: String?) throws -> [String: Any] {
-        try robertaClassificationConfig(config, mergingInto: original)
     }
 }
