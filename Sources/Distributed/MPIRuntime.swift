@@ -11,6 +11,8 @@ public final class MPIRuntime: @unchecked Sendable {
     public static let shared = MPIRuntime()
 
     private init() {
+        let environment = ProcessInfo.processInfo.environment
+        isLaunched = environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
         if initialized == 0 { MPI_Init(nil, nil) }
@@ -54,8 +56,18 @@ public final class MPIRuntime: @unchecked Sendable {
         if size > 1 { MPI_Barrier(cmpi_comm_world()) }
     }
 
-    /// Ends the whole job: prints `message` on stderr and makes mpirun exit non-zero.
+    /// Whether mpirun (or another launcher) started this process; a plain process is an MPI
+    /// singleton. Read before MPI_Init, which sets the same variables in a singleton.
+    public let isLaunched: Bool
+
+    /// Ends the whole job: prints `message` on stderr and makes mpirun exit non-zero. A plain
+    /// process just exits with `code`: there is no job to take down, and MPI_Abort would wrap the
+    /// message in Open MPI's banner.
     public func abort(_ message: String, code: Int32 = 1) -> Never {
+        guard isLaunched else {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            exit(code)
+        }
         FileHandle.standardError.write(Data("error (rank \(rank) of \(size)): \(message)\n".utf8))
         MPI_Abort(cmpi_comm_world(), code)
         exit(code)

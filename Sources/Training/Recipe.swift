@@ -117,11 +117,13 @@ public struct Recipe: Codable, Equatable, Sendable {
     public static func parse(_ text: String, source: String, overrides: [String] = []) throws -> (recipe: Recipe, text: String) {
         var tree: Any
         do { tree = try Yams.load(yaml: text) ?? [:] } catch { throw TrainingError.invalidRecipe("\(source): not YAML: \(error)") }
+        try RecipeKeys.check(tree, source: source)
         for override in overrides {
             guard let equals = override.firstIndex(of: "=") else { throw TrainingError.invalidRecipe("override \"\(override)\" is not key.path=value") }
             let path = override[..<equals].split(separator: ".").map(String.init)
             let value = (try? Yams.load(yaml: String(override[override.index(after: equals)...]))) ?? nil
             tree = try set(path[...], to: value ?? NSNull(), in: tree, override: override)
+            try RecipeKeys.check(tree, source: "--set \(override)")
         }
         let resolved = try Yams.dump(object: tree, sortKeys: true)
         do {
@@ -166,7 +168,7 @@ public struct Recipe: Codable, Equatable, Sendable {
         return mapping
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, devices, model, optimizer, phases, output
         case evalEvery = "eval_every", evalBatches = "eval_batches", checkpointEvery = "checkpoint_every"
         case keepCheckpoints = "keep_checkpoints", logEvery = "log_every", keepSteps = "keep_steps"
@@ -243,7 +245,7 @@ public enum RecipeValue: Codable, Equatable, Sendable {
 }
 
 extension Recipe.OptimizerSection {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case beta1, beta2, epsilon
         case weightDecay = "weight_decay", clipGlobalNorm = "clip_global_norm", weightDecayMask = "weight_decay_mask"
     }
@@ -260,7 +262,7 @@ extension Recipe.OptimizerSection {
 }
 
 extension Recipe.Phase {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, rows, accumulation, steps, schedule, decay
         case finalLearningRate = "final_learning_rate"
         case perDeviceBatch = "per_device_batch", warmupSteps = "warmup_steps", learningRate = "learning_rate"

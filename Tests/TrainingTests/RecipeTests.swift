@@ -53,4 +53,26 @@ import Training
             _ = try Recipe.load(path: missing, overrides: ["phases.0.steps=null"])
         }
     }
+
+    @Test func unknownKeysAreErrorsNamingTheNearestKey() throws {
+        let cases: [(String, String)] = [
+            ("keep_checkpoint=5", "--set keep_checkpoint=5: unknown key keep_checkpoint (did you mean keep_checkpoints?)"),
+            ("phases.1.warmup=5", "--set phases.1.warmup=5: unknown key phases.1.warmup (did you mean warmup_steps?)"),
+            ("model.hiden_size=64", "--set model.hiden_size=64: unknown key model.hiden_size (did you mean hidden_size?)"),
+            ("optimizer.weight_decay_msk=matrices", "--set optimizer.weight_decay_msk=matrices: unknown key optimizer.weight_decay_msk (did you mean weight_decay_mask?)"),
+        ]
+        for (override, message) in cases {
+            #expect(throws: TrainingError.invalidRecipe(message)) { try load("tiny-smoke.yaml", [override]) }
+        }
+        // A key of a feature that does not exist lists the known keys.
+        #expect(throws: TrainingError.self) { try load("tiny-smoke.yaml", ["sharding=parameters"]) }
+        let text = try String(contentsOfFile: Self.root.appendingPathComponent("Recipes/tiny-gptj-smoke.yaml").path, encoding: .utf8)
+        #expect(throws: TrainingError.invalidRecipe("typo.yaml: unknown key model.rotary_dims (did you mean rotary_dim?)")) {
+            try Recipe.parse(text.replacingOccurrences(of: "rotary_dim:", with: "rotary_dims:"), source: "typo.yaml")
+        }
+        // Every bundled recipe uses known keys only.
+        for name in try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Recipes").path) where name.hasSuffix(".yaml") {
+            _ = try load(name)
+        }
+    }
 }

@@ -121,7 +121,7 @@ extension GPTJConfig: ModelConfiguration {
         var hiddenSize: Int?, layers: Int?, heads: Int?, intermediateSize: Int?, rotaryDimension: Int?, maxPositionEmbeddings: Int?
         var residualDropout: Float?, embeddingDropout: Float?, attentionDropout: Float?, vocabularySize: Int?, endTokenID: Int?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case layers, heads
             case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", rotaryDimension = "rotary_dim"
             case maxPositionEmbeddings = "max_position_embeddings", residualDropout = "residual_dropout"
@@ -129,6 +129,8 @@ extension GPTJConfig: ModelConfiguration {
             case endTokenID = "eos_token_id"
         }
     }
+
+    public static var recipeKeys: [String] { RecipeSection.CodingKeys.allCases.map(\.rawValue) }
 
     public init(recipe: RecipeSection, vocabularySize: Int) throws {
         let base = GPTJConfig.gptj6B

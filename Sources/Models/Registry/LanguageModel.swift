@@ -13,6 +13,8 @@ public enum PretrainingObjective: String, Sendable {
 public protocol ModelConfiguration: Codable, Equatable, Sendable {
     /// The recipe's `model:` keys for this family (snake_case, as in the files).
     associatedtype RecipeSection: Decodable
+    /// The keys `RecipeSection` reads (a recipe naming any other key is refused).
+    static var recipeKeys: [String] { get }
     /// `vocabularySize` is the rows' tokenizer's, used when the recipe names none.
     init(recipe: RecipeSection, vocabularySize: Int) throws
 }

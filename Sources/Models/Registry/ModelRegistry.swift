@@ -4,6 +4,8 @@ import Foundation
 /// Sendable: its closures only call a model's initialiser, which captures nothing.)
 public struct ModelFamily: @unchecked Sendable {
     public let modelType: String
+    /// The recipe `model:` keys of the family, besides `type`.
+    public let recipeKeys: [String]
     let fromConfig: (Data) throws -> any LanguageModel
     let fromRecipe: (Data, Int) throws -> any LanguageModel
 
@@ -13,7 +15,7 @@ public struct ModelFamily: @unchecked Sendable {
         _ configuration: Model.Configuration.Type, _ make: @escaping (Model.Configuration) throws -> Model
     ) -> ModelFamily {
         ModelFamily(
-            modelType: Model.modelType,
+            modelType: Model.modelType, recipeKeys: Model.Configuration.recipeKeys,
             fromConfig: { data in try make(try JSONDecoder().decode(configuration, from: data)) },
             fromRecipe: { data, vocabularySize in
                 let section = try JSONDecoder().decode(Model.Configuration.RecipeSection.self, from: data)

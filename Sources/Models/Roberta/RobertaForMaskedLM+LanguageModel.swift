@@ -43,12 +43,14 @@ extension RobertaConfig: ModelConfiguration {
         var hiddenSize: Int?, layers: Int?, heads: Int?, intermediateSize: Int?, maxPositionEmbeddings: Int?
         var hiddenDropout: Float?, attentionDropout: Float?, vocabularySize: Int?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case layers, heads
             case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", maxPositionEmbeddings = "max_position_embeddings"
             case hiddenDropout = "hidden_dropout", attentionDropout = "attention_dropout", vocabularySize = "vocab_size"
         }
     }
+
+    public static var recipeKeys: [String] { RecipeSection.CodingKeys.allCases.map(\.rawValue) }
 
     public init(recipe: RecipeSection, vocabularySize: Int) throws {
         let base = RobertaConfig.robertaBase
