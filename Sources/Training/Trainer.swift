@@ -44,13 +44,15 @@ public final class Trainer<Objective: TrainingObjective> {
         try load(checkpoint)
     }
 
-    /// Reads parameters, optimizer state, step and seed from `checkpoint`; returns its progress.
+    /// Reads parameters, optimizer state, step and seed from `checkpoint`; returns what it holds
+    /// besides tensors. On failure the state may be partly overwritten: load another checkpoint
+    /// (every value is read again) or stop.
     @discardableResult
-    public func load(_ checkpoint: String) throws -> TrainingProgress {
+    public func load(_ checkpoint: String) throws -> CheckpointContents {
         let contents = try Checkpoint.read(from: checkpoint, into: parameters, optimizer: optimizer)
         step = contents.progress.step
         seed = contents.progress.seed
-        return contents.progress
+        return contents
     }
 
     /// One update. `deviceBatches[d][m]` is micro-batch m of this rank's d-th device. A non-finite

@@ -44,7 +44,7 @@ import Training
     static func trainGPTJ(ranks: Int?, output: URL, _ overrides: [String] = [], resume: Bool = false, background: ((Process) -> Void)? = nil) throws -> Outcome {
         try train(ranks: ranks, output: output, recipe: "Recipes/tiny-gptj-smoke.yaml",
                   rows: ["phases.0.rows=\(causalData.appendingPathComponent("rows128").path)", "phases.0.warmup_steps=4"] + overrides,
-                  resume: resume, background: background)
+                  resume: resume, flags: [], background: background)
     }
 
     struct Outcome {
@@ -54,20 +54,22 @@ import Training
     }
 
     /// Runs `bertin train` on the tiny recipe: under `mpirun -np ranks`, or as a plain process when nil.
-    static func train(ranks: Int?, output: URL, _ overrides: [String] = [], resume: Bool = false, background: ((Process) -> Void)? = nil) throws -> Outcome {
+    static func train(ranks: Int?, output: URL, _ overrides: [String] = [], resume: Bool = false, flags: [String] = [],
+                      background: ((Process) -> Void)? = nil) throws -> Outcome {
         try train(ranks: ranks, output: output, recipe: "Recipes/tiny-smoke.yaml",
                   rows: ["phases.0.rows=\(data.appendingPathComponent("rows128").path)", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
                          // Short runs: the tiny recipe's own warmups are longer than these tests.
                          "phases.0.warmup_steps=4", "phases.1.warmup_steps=1"] + overrides,
-                  resume: resume, background: background)
+                  resume: resume, flags: flags, background: background)
     }
 
-    static func train(ranks: Int?, output: URL, recipe: String, rows: [String], resume: Bool, background: ((Process) -> Void)?) throws -> Outcome {
+    static func train(ranks: Int?, output: URL, recipe: String, rows: [String], resume: Bool, flags: [String],
+                      background: ((Process) -> Void)?) throws -> Outcome {
         var arguments = ["train", "--recipe", root.appendingPathComponent(recipe).path,
                          "--set", "output=\(output.path)", "--set", "log_every=1000", "--set", "eval_every=1000"]
         arguments += rows.flatMap { ["--set", $0] }
         if resume { arguments.append("--resume") }
-        return try runBertin(ranks: ranks, arguments, background: background)
+        return try runBertin(ranks: ranks, arguments + flags, background: background)
     }
 
     /// Runs `bertin arguments`: under `mpirun -np ranks`, or as a plain process when nil.

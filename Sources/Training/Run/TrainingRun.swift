@@ -45,11 +45,14 @@ public final class TrainingRun {
         return pretrainingObjective(for: model, rows: rows.index)
     }
 
-    public func run(resume: Bool) throws -> Summary {
-        try run(objective: try makeObjective(), resume: resume)
+    /// Runs the recipe; with `resume`, from the newest intact checkpoint of the run folder. A
+    /// resume whose recipe differs from the checkpoint's in anything but logging and checkpoint
+    /// bookkeeping is refused unless `allowRecipeChange`.
+    public func run(resume: Bool, allowRecipeChange: Bool = false) throws -> Summary {
+        try run(objective: try makeObjective(), resume: resume, allowRecipeChange: allowRecipeChange)
     }
 
-    func run<Objective: TokenRowsObjective>(objective: Objective, resume: Bool) throws -> Summary {
+    func run<Objective: TokenRowsObjective>(objective: Objective, resume: Bool, allowRecipeChange: Bool = false) throws -> Summary {
         guard let model = objective.model as? any LanguageModel else {
             throw TrainingError.invalidRecipe("bertin train pre-trains language models; \(type(of: objective.model).architecture) is fine-tuned with bertin finetune")
         }
@@ -58,9 +61,10 @@ public final class TrainingRun {
                                   seed: recipe.seed, layout: layout, runtime: runtime)
         var position: [String: Int64] = [:]
         var summary = Summary()
-        if resume, let latest = checkpoints.newest() {
-            position = try trainer.load(latest.path).dataPosition
+        if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
+            position = contents.progress.dataPosition
             if runtime.isMain { log("resuming from \(latest.path) at step \(trainer.step)") }
+            try checkDrift(from: contents.recipe, checkpoint: latest.path, allowed: allowRecipeChange)
         } else if runtime.isMain {
             try FileManager.default.createDirectory(at: checkpoints.folder, withIntermediateDirectories: true)
             log("run \(recipe.name): \(model.modelType), \(model.parameterCount) parameters, \(layout.devices) devices on \(layout.ranks) rank(s), \(recipe.totalSteps) steps")
@@ -167,6 +171,38 @@ public final class TrainingRun {
         }
         let summed = runtime.sum(totals)
         return (summed[0] / summed[2], summed[1] / summed[2])
+    }
+
+    /// Loads the newest checkpoint that reads back whole, skipping (with a warning naming it and
+    /// why) newer ones that fail: a corrupt or truncated file must not end a job that has an intact
+    /// earlier one. nil when the folder holds none; an error when none of them loads.
+    func loadNewestIntact<Objective>(into trainer: Trainer<Objective>) throws -> (URL, CheckpointContents)? {
+        let candidates = checkpoints.checkpoints().reversed()
+        guard !candidates.isEmpty else { return nil }
+        var failures: [String] = []
+        for candidate in candidates {
+            do {
+                return (candidate.url, try trainer.load(candidate.url.path))
+            } catch {
+                failures.append("\(error)")
+                if runtime.isMain { log("warning: skipping checkpoint \(candidate.url.path): \(error)") }
+            }
+        }
+        throw TrainingError.invalidRecipe("--resume: no checkpoint in \(checkpoints.folder.path) loads: \(failures.joined(separator: "; "))")
+    }
+
+    /// Compares the checkpoint's stored recipe with this run's: prints what changed, and refuses
+    /// changes that make the run differ from the one it continues unless `allowed`.
+    func checkDrift(from stored: String, checkpoint: String, allowed: Bool) throws {
+        guard !stored.isEmpty else { return }
+        let changes = try RecipeDrift.changes(from: stored, to: recipeText)
+        guard !changes.isEmpty else { return }
+        if runtime.isMain { log("recipe changed since \(checkpoint): " + changes.map(\.description).joined(separator: ", ")) }
+        let significant = changes.filter { !$0.isBookkeeping }
+        if !significant.isEmpty && !allowed {
+            throw TrainingError.invalidRecipe("resuming would change the run it continues (\(significant.map(\.path).joined(separator: ", "))); "
+                + "restore those fields or pass --allow-recipe-change")
+        }
     }
 
     /// The newest `step-*.h5` of the run folder.

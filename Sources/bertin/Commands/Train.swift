@@ -21,6 +21,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue from the newest checkpoint of the run folder.")
     var resume = false
 
+    @Flag(name: .customLong("allow-recipe-change"), help: "With --resume: continue even if the recipe changed in fields that make the run differ (model, devices, seed, batches, schedule, data).")
+    var allowRecipeChange = false
+
     @Option(name: .customLong("set"), help: "Override a recipe field: key.path=value (repeatable), e.g. phases.0.steps=20.")
     var overrides: [String] = []
 
@@ -37,7 +40,7 @@ struct Train: ParsableCommand {
         }
         do {
             let (recipe, text) = try Recipe.load(path: self.recipe, overrides: overrides)
-            let summary = try TrainingRun(recipe: recipe, recipeText: text, runtime: runtime).run(resume: resume)
+            let summary = try TrainingRun(recipe: recipe, recipeText: text, runtime: runtime).run(resume: resume, allowRecipeChange: allowRecipeChange)
             if runtime.isMain {
                 print("done: step \(summary.step), last loss \(summary.lastLoss)" + (summary.lastEval.map { String(format: ", eval loss %.4f, eval accuracy %.3f", $0.loss, $0.accuracy) } ?? ""))
             }
