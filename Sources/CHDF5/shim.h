@@ -19,5 +19,14 @@ static inline hid_t chdf5_space_all(void) { return H5S_ALL; }
 static inline hid_t chdf5_error_default(void) { return H5E_DEFAULT; }
 static inline hid_t chdf5_plist_link_create(void) { return H5P_LINK_CREATE; }
 // Silences HDF5's own error-stack printing: callers turn failures into errors naming the file.
-static inline void chdf5_silence_errors(void) { H5open(); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+// The first call also turns off HDF5's close-everything-at-exit handler (H5dont_atexit must come
+// before the library initialises): a file whose write failed on a full disk cannot be flushed, and
+// HDF5's exit handler then crashed (signal 11) or looped trying. Every file we write is closed
+// explicitly on success; a failed one is a discarded temporary.
+static inline void chdf5_silence_errors(void) {
+    static int first = 1;
+    if (first) { first = 0; H5dont_atexit(); }
+    H5open();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 #endif

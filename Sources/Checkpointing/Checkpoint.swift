@@ -77,12 +77,31 @@ public enum Checkpoint {
         do {
             try AtomicFile.replace(path) { temporary in
                 let file = try HDF5File.create(at: temporary)
-                try body(file)
-                try file.close()
+                do {
+                    try body(file)
+                    try file.close()
+                } catch {
+                    file.abandon()
+                    throw error
+                }
             }
         } catch let failure as AtomicFile.Failure {
-            throw CheckpointError.file(path: failure.path, reason: failure.reason)
+            throw CheckpointError.file(path: failure.path, reason: failure.reason + freeSpaceNote(for: path))
+        } catch let CheckpointError.dataset(file, dataset, reason) {
+            throw CheckpointError.dataset(path: file, dataset: dataset, reason: reason + freeSpaceNote(for: path))
+        } catch let CheckpointError.file(file, reason) {
+            throw CheckpointError.file(path: file, reason: reason + freeSpaceNote(for: path))
         }
+    }
+
+    /// " (the disk is full: …)" when the folder of `path` has less room left than a checkpoint
+    /// needs, which is what a failed write usually means; "" otherwise.
+    static func freeSpaceNote(for path: String) -> String {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var stats = statvfs()
+        guard statvfs(folder, &stats) == 0 else { return "" }
+        let free = UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
+        return free < 64 << 20 ? " (the disk is full: \(free / 1024) KiB free in \(folder); nothing was renamed into place: earlier checkpoints are intact)" : ""
     }
 
     /// Reads the parameters into `store` (whose layout must match the file's exactly) and, when

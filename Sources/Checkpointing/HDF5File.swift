@@ -63,6 +63,16 @@ final class HDF5File {
         }
     }
 
+    /// Gives up a file whose writing failed: closes it without caring whether the close can
+    /// flush (on a full disk it cannot), so nothing is left open in the library.
+    func abandon() {
+        withHDF5 {
+            guard id >= 0 else { return }
+            _ = H5Fclose(id)
+            id = -1
+        }
+    }
+
     // MARK: - Writing
 
     func write(floats: UnsafeBufferPointer<Float>, shape: [Int], at name: String) throws {
