@@ -101,7 +101,7 @@ public final class GradientReducer {
         }
         while started < buckets.count { start(started) }
         let waitStart = DispatchTime.now().uptimeNanoseconds
-        if let runtime { runtime.waitAll(&requests) }
+        if let runtime { runtime.waitAll(&requests, what: "the gradient allreduce buckets") }
         lastWaitSeconds = Double(DispatchTime.now().uptimeNanoseconds - waitStart) / 1e9
         let scale = 1 / Double(divisor)
         let gradients = store.gradients, sums = accumulator

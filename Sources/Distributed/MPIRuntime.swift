@@ -15,7 +15,12 @@ public final class MPIRuntime: @unchecked Sendable {
         isLaunched = environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
-        if initialized == 0 { MPI_Init(nil, nil) }
+        if initialized == 0 {
+            // A peer that dies while the job starts leaves MPI_Init waiting forever: bound it.
+            Watchdog.shared.guarding("MPI start-up (MPI_Init: the other ranks and mpirun)", seconds: Watchdog.shared.startupTimeout) {
+                _ = MPI_Init(nil, nil)
+            }
+        }
         var rank: Int32 = 0, size: Int32 = 1
         MPI_Comm_rank(cmpi_comm_world(), &rank)
         MPI_Comm_size(cmpi_comm_world(), &size)
@@ -39,21 +44,26 @@ public final class MPIRuntime: @unchecked Sendable {
         MPI_Testall(Int32(requests.count), &requests, &done, nil)
     }
 
-    public func waitAll(_ requests: inout [MPI_Request?]) {
+    /// Waits for `requests` (under the watchdog; `what` names them in a timeout message).
+    public func waitAll(_ requests: inout [MPI_Request?], what: @autoclosure () -> String = "non-blocking allreduces") {
         guard !requests.isEmpty else { return }
-        MPI_Waitall(Int32(requests.count), &requests, nil)
+        let count = requests.count
+        Watchdog.shared.guarding("\(what()) (\(count) pending)") { _ = MPI_Waitall(Int32(count), &requests, nil) }
     }
 
     /// Element-wise sum of small Double arrays over ranks (metrics).
-    public func sum(_ values: [Double]) -> [Double] {
+    public func sum(_ values: [Double], what: @autoclosure () -> String = "a metric sum") -> [Double] {
         guard size > 1 else { return values }
         var result = values
-        MPI_Allreduce(cmpi_in_place(), &result, Int32(result.count), cmpi_double(), cmpi_sum(), cmpi_comm_world())
+        Watchdog.shared.guarding(what()) {
+            _ = MPI_Allreduce(cmpi_in_place(), &result, Int32(result.count), cmpi_double(), cmpi_sum(), cmpi_comm_world())
+        }
         return result
     }
 
-    public func barrier() {
-        if size > 1 { MPI_Barrier(cmpi_comm_world()) }
+    public func barrier(what: @autoclosure () -> String = "a barrier") {
+        guard size > 1 else { return }
+        Watchdog.shared.guarding(what()) { _ = MPI_Barrier(cmpi_comm_world()) }
     }
 
     /// Whether mpirun (or another launcher) started this process; a plain process is an MPI

@@ -84,14 +84,18 @@ public final class Trainer<Objective: TrainingObjective> {
             if local < deviceBatches.count - 1 { reducer.deviceFinished() }
         }
         reducer.finish(divisor: layout.devices * micro)
-        let totals = reducer.runtime?.sum([lossSum, Double(correct), Double(labelled)]) ?? [lossSum, Double(correct), Double(labelled)]
+        // The step's one metric sum also carries whether any rank got a stop signal, so every rank
+        // learns it at the same step.
+        Watchdog.shared.context = "step \(step)"
+        let local = [lossSum, Double(correct), Double(labelled), StopSignal.isRequested ? 1 : 0]
+        let totals = reducer.runtime?.sum(local, what: "the loss and metric sum of step \(step)") ?? local
         let loss = Float(totals[0] / Double(layout.devices))
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step, loss: loss) }
         let report = try optimizer.step(parameters, learningRate: learningRate)
         step += 1
         return StepResult(loss: loss, accuracy: totals[1] / max(totals[2], 1), labelledTokens: Int(totals[2]),
                           learningRate: report.learningRate, gradientNorm: report.gradientNorm,
-                          communicationWaitSeconds: reducer.lastWaitSeconds)
+                          communicationWaitSeconds: reducer.lastWaitSeconds, stopRequested: totals[3] > 0)
     }
 
     /// Saves the whole state atomically (see `Checkpoint.write`). Call on one rank only.
@@ -114,6 +118,8 @@ public struct StepResult: Equatable, Sendable {
     public let gradientNorm: Double
     /// Seconds blocked waiting for gradient allreduces after backward (0 without MPI).
     public let communicationWaitSeconds: Double
+    /// Some rank received a stop signal (`StopSignal`) before this step's metric sum.
+    public var stopRequested = false
 }
 
 public enum TrainingError: Error, Equatable, CustomStringConvertible {

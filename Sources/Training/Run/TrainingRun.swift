@@ -34,6 +34,8 @@ public final class TrainingRun {
         public var lastLoss: Float = .nan
         public var lastEval: (loss: Double, accuracy: Double)?
         public var checkpoints: [String] = []
+        /// The run stopped early on a signal, after writing a checkpoint of its last step.
+        public var stoppedBySignal = false
     }
 
     /// The recipe's model (its `model:` section through the registry; the vocabulary of the first
@@ -114,7 +116,8 @@ public final class TrainingRun {
                     summary.lastEval = evaluation
                     try logger?.evaluation(step: trainer.step, phase: phase.name, loss: evaluation.loss, accuracy: evaluation.accuracy)
                 }
-                if checkpoints.isDue(step: trainer.step) || trainer.step == end {
+                if result.stopRequested { summary.stoppedBySignal = true }
+                if checkpoints.isDue(step: trainer.step) || trainer.step == end || result.stopRequested {
                     var position = loader.position
                     position["phase"] = Int64(index)
                     if runtime.isMain {
@@ -123,7 +126,11 @@ public final class TrainingRun {
                         summary.checkpoints.append(path)
                         checkpoints.prune()
                     }
-                    runtime.barrier()
+                    runtime.barrier(what: "rank 0's checkpoint of step \(trainer.step)")
+                }
+                if result.stopRequested {
+                    if runtime.isMain { log("stopping on \(StopSignal.isRequested ? StopSignal.signalName : "another rank's signal") after step \(trainer.step): checkpoint written, continue with --resume") }
+                    return summary
                 }
             }
         }

@@ -30,17 +30,26 @@ struct Train: ParsableCommand {
     @Option(help: "Threads per rank for the kernels and OpenBLAS (default: cores / ranks on this node, or BERTIN_THREADS).")
     var threads: Int?
 
+    @Option(help: "Seconds a rank waits for MPI start-up or for other ranks in a collective before it ends the job (default: BERTIN_TIMEOUT, else 300 for start-up and 1800 for collectives).")
+    var timeout: Double?
+
     func run() throws {
+        // Before MPI starts: its start-up is bounded by the watchdog, and a stop signal that
+        // arrives during it must not kill the rank.
+        if let timeout { Watchdog.shared.configure(timeout: timeout) }
+        StopSignal.install()
         let runtime = MPIRuntime.shared
-        let localRanks = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
-        if let threads {
-            ComputeThreads.configure(threads: threads)
-        } else if ProcessInfo.processInfo.environment["BERTIN_THREADS"] == nil {
-            ComputeThreads.configure(threads: max(1, ProcessInfo.processInfo.activeProcessorCount / localRanks))
-        }
+        configureThreads(threads)
+        var stopped = false
+        defer { if stopped { Foundation.exit(StopSignal.exitCode) } }
         do {
             let (recipe, text) = try Recipe.load(path: self.recipe, overrides: overrides)
             let summary = try TrainingRun(recipe: recipe, recipeText: text, runtime: runtime).run(resume: resume, allowRecipeChange: allowRecipeChange)
+            if summary.stoppedBySignal {
+                runtime.finalize()
+                stopped = true
+                return
+            }
             if runtime.isMain {
                 print("done: step \(summary.step), last loss \(summary.lastLoss)" + (summary.lastEval.map { String(format: ", eval loss %.4f, eval accuracy %.3f", $0.loss, $0.accuracy) } ?? ""))
             }
