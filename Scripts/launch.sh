@@ -10,7 +10,13 @@
 #   SIGTERM is not passed on as it is). The ranks finish their step, rank 0 writes a checkpoint of
 #   it, and the job exits with 75; `--resume` continues bitwise. A second signal is passed on as
 #   SIGTERM (mpirun then ends the job at once).
-# Several nodes: put them in a hostfile ("node1 slots=16" per line) and pass HOSTFILE=path:
+# - A node that dies or whose link goes down: mpirun notices a lost daemon through TCP keepalive,
+#   set here to well under the ranks' watchdog (BERTIN_TIMEOUT, default 1800 s): 10 + 3 × 5 s by
+#   default, 0.6 × BERTIN_TIMEOUT when that is shorter. (Open MPI's default, 300 + 9 × 20 s, and a
+#   rank timing out first while mpirun still writes to the lost daemon, left mpirun waiting for
+#   minutes.) BERTIN_* variables are passed to every node's ranks.
+# Several nodes: put them in a hostfile ("node1 slots=16" per line) and pass HOSTFILE=path;
+# MPIRUN_OPTIONS adds mpirun options (e.g. "--mca btl_tcp_if_include 10.0.0.0/24"):
 #   HOSTFILE=hosts Scripts/launch.sh 32 train --recipe Recipes/bertin-base-gaussian.yaml
 # The binary, the recipe and the prepared rows must be at the same paths on every node.
 set -uo pipefail
@@ -20,9 +26,21 @@ shift
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
-hosts=()
-if [ -n "${HOSTFILE:-}" ]; then hosts=(--hostfile "$HOSTFILE"); fi
-mpirun "${hosts[@]}" -np "$np" "${BERTIN:-$root/.build/release/bertin}" "$@" &
+keepalive=(10 5 3)
+if [ -n "${BERTIN_TIMEOUT:-}" ] && [ "${BERTIN_TIMEOUT%.*}" -lt 42 ]; then
+    t=${BERTIN_TIMEOUT%.*}
+    keepalive=($(( t * 2 / 5 > 0 ? t * 2 / 5 : 1 )) $(( t / 10 > 0 ? t / 10 : 1 )) 2)
+fi
+export OMPI_MCA_oob_tcp_keepalive_time=${OMPI_MCA_oob_tcp_keepalive_time:-${keepalive[0]}}
+export OMPI_MCA_oob_tcp_keepalive_intvl=${OMPI_MCA_oob_tcp_keepalive_intvl:-${keepalive[1]}}
+export OMPI_MCA_oob_tcp_keepalive_probes=${OMPI_MCA_oob_tcp_keepalive_probes:-${keepalive[2]}}
+
+options=()
+if [ -n "${HOSTFILE:-}" ]; then options=(--hostfile "$HOSTFILE"); fi
+for name in $(compgen -e | grep '^BERTIN_'); do options+=(-x "$name"); done
+# shellcheck disable=SC2206 # MPIRUN_OPTIONS is a list of words
+options+=(${MPIRUN_OPTIONS:-})
+mpirun "${options[@]}" -np "$np" "${BERTIN:-$root/.build/release/bertin}" "$@" &
 job=$!
 signals=0
 forward() {

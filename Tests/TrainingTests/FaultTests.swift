@@ -8,12 +8,12 @@ extension MPITrainingTests {
     static let launcher = root.appendingPathComponent("Scripts/launch.sh").path
 
     /// `Scripts/launch.sh 2 train …` with `environment` added.
-    static func launch(output: URL, _ overrides: [String], resume: Bool = false, environment: [String: String] = [:]) throws -> (Process, Pipe) {
+    static func launch(output: URL, _ overrides: [String], ranks: Int = 2, resume: Bool = false, environment: [String: String] = [:]) throws -> (Process, Pipe) {
         let process = Process()
         // env --default-signal: the test runner may ignore SIGTERM, and a shell cannot trap a signal
         // ignored when it starts.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["--default-signal", "bash", launcher, "2", "train", "--recipe", root.appendingPathComponent("Recipes/tiny-smoke.yaml").path,
+        var arguments = ["--default-signal", "bash", launcher, String(ranks), "train", "--recipe", root.appendingPathComponent("Recipes/tiny-smoke.yaml").path,
                          "--set", "output=\(output.path)", "--set", "log_every=1000", "--set", "eval_every=1000",
                          "--set", "phases.0.rows=\(data.appendingPathComponent("rows128").path)",
                          "--set", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",

@@ -73,12 +73,13 @@ import Training
     }
 
     /// Runs `bertin arguments`: under `mpirun -np ranks`, or as a plain process when nil.
-    static func runBertin(ranks: Int?, _ arguments: [String], background: ((Process) -> Void)? = nil) throws -> Outcome {
+    static func runBertin(ranks: Int?, _ arguments: [String], mpirunOptions: [String] = [], environment extra: [String: String] = [:],
+                          background: ((Process) -> Void)? = nil) throws -> Outcome {
         #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
         let process = Process()
         if let ranks {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["mpirun", "-np", String(ranks), bertin] + arguments
+            process.arguments = ["mpirun"] + mpirunOptions + ["-np", String(ranks), bertin] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: bertin)
             process.arguments = arguments
@@ -90,6 +91,7 @@ import Training
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
