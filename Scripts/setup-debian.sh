@@ -2,7 +2,8 @@
 # Installs the Debian packages swift-bertin links against, only those that are missing.
 # Idempotent: a machine that has them all runs no apt command at all.
 set -euo pipefail
-packages=(libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev zlib1g-dev pkg-config)
+# iproute2 and util-linux: the tests make network-namespace "hosts" (ip netns, unshare) and mount a tmpfs.
+packages=(libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev zlib1g-dev pkg-config iproute2 util-linux)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
