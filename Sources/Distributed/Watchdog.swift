@@ -18,7 +18,11 @@ public final class Watchdog: @unchecked Sendable {
     public var startupTimeout: Double
     public var collectiveTimeout: Double
     /// What the run is doing ("step 12"), added to messages.
-    public var context = ""
+    public var context: String {
+        get { condition.lock(); defer { condition.unlock() }; return currentContext }
+        set { condition.lock(); currentContext = newValue; condition.unlock() }
+    }
+    private var currentContext = ""
 
     private let condition = NSCondition()
     private var armed: (what: String, seconds: Double, deadline: Date, generation: Int)?
@@ -74,7 +78,7 @@ public final class Watchdog: @unchecked Sendable {
                 continue
             }
             let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] ?? ProcessInfo.processInfo.environment["PMIX_RANK"] ?? "0"
-            let message = "error (rank \(rank)): timed out after \(Int(current.seconds)) s waiting for \(current.what)\(context.isEmpty ? "" : " at \(context)"); another rank or the network is gone "
+            let message = "error (rank \(rank)): timed out after \(Int(current.seconds)) s waiting for \(current.what)\(currentContext.isEmpty ? "" : " at \(currentContext)"); another rank or the network is gone "
                 + "(timeout from BERTIN_TIMEOUT or --timeout). Ending this rank so the job ends.\n"
             FileHandle.standardError.write(Data(message.utf8))
             // No MPI call: MPI_Abort could itself wait on the missing peer. mpirun sees the exit.
