@@ -73,3 +73,57 @@ public func quartileBoundaries(of perplexities: [Double]) throws -> [Double] {
         return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
     }
 }
+
+extension PerplexitySampler {
+    /// The fraction of `perplexities` expected to be kept: the mean keep probability, capped at 1.
+    public func expectedKeepFraction(of perplexities: [Double]) -> Double {
+        guard !perplexities.isEmpty else { return 0 }
+        return perplexities.reduce(0.0) { $0 + min(1, keepProbability(perplexity: $1)) } / Double(perplexities.count)
+    }
+
+    /// This sampler with the factor that keeps about `fraction` of documents like `perplexities`
+    /// (an estimation sample), for any boundaries: BERTIN's factors are in the units of CCNet's
+    /// model, and with another model's perplexities (quartiles around 25 instead of 6e5) the
+    /// stepwise factor 1.5e5 keeps everything. The expected kept fraction rises with the factor,
+    /// so it is solved by bisection (on a log scale: factors span many orders of magnitude).
+    public func solvingFactor(keepFraction fraction: Double, over perplexities: [Double]) throws -> PerplexitySampler {
+        let scored = perplexities.filter(\.isFinite)
+        guard fraction > 0, fraction <= 1 else {
+            throw CorpusError.invalidInput(path: "sampling", reason: "--keep-fraction must lie in (0, 1], got \(fraction)")
+        }
+        guard !scored.isEmpty else { throw CorpusError.invalidInput(path: "sampling", reason: "no scored document to solve the factor on") }
+        var solved = self
+        if method == .random { solved.factor = fraction; return solved }
+        func kept(_ factor: Double) -> Double { solved.factor = factor; return solved.expectedKeepFraction(of: scored) }
+        var (low, high) = (1e-300, 1.0)
+        while kept(high) < fraction {
+            high *= 10
+            guard high < 1e300 else {
+                throw CorpusError.invalidInput(path: "sampling", reason: "no factor keeps \(fraction) of the estimation sample (at most \(kept(1e300)))")
+            }
+        }
+        for _ in 0..<200 {
+            let middle = (low * high).squareRoot()
+            if kept(middle) < fraction { low = middle } else { high = middle }
+        }
+        solved.factor = high
+        return solved
+    }
+
+    /// Quartiles (0–3) in which every document is kept with probability 1, so the rule does not
+    /// sample there at all: the sign of a factor meant for another model's perplexity scale.
+    public var saturatedQuartiles: [Int] {
+        let (b0, b1, b2) = (boundaries[0], boundaries[1], boundaries[2])
+        switch method {
+        case .random:
+            return factor >= 1 ? [0, 1, 2, 3] : []
+        case .stepwise:
+            // Constant within a quartile.
+            return [b0 / 2, (b0 + b1) / 2, (b1 + b2) / 2, 2 * b2].enumerated().filter { keepProbability(perplexity: $0.element) >= 1 }.map(\.offset)
+        case .gaussian:
+            // Lowest within each quartile: perplexity → 0, at b0, at b2; the top quartile tends to 0.
+            let lowest = [keepProbability(perplexity: 0), keepProbability(perplexity: b0), keepProbability(perplexity: b2), 0]
+            return lowest.enumerated().filter { $0.element >= 1 }.map(\.offset)
+        }
+    }
+}

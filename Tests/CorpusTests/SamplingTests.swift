@@ -57,4 +57,32 @@ import Testing
         }
         #expect(abs(Double(kept.count) - expected) < 40, "kept \(kept.count), expected about \(expected)")
     }
+
+    /// Perplexities of another model (quartiles around 10–100, not CCNet's 5e5–9e5): log-uniform over 2…400.
+    static let otherModel: [Double] = (0..<4000).map { 2 * pow(200, Double(($0 * 7919) % 4000) / 4000) }
+
+    @Test func bertinFactorsSaturateAnotherModelsQuartiles() throws {
+        let boundaries = try quartileBoundaries(of: Self.otherModel)
+        #expect(try PerplexitySampler(method: .stepwise, boundaries: boundaries).saturatedQuartiles == [0, 1, 2, 3])
+        // BERTIN's own stepwise setting keeps all of quartile 1 by design (1.5e5 / (b1 − b0) = 1.19).
+        #expect(try PerplexitySampler(method: .stepwise).saturatedQuartiles == [1])
+        #expect(try PerplexitySampler(method: .gaussian).saturatedQuartiles.isEmpty)
+        #expect(try PerplexitySampler(method: .gaussian, factor: 3).saturatedQuartiles == [0, 1, 2])
+    }
+
+    @Test(arguments: SamplingMethod.allCases)
+    func keepFractionSolvesTheFactor(method: SamplingMethod) throws {
+        let boundaries = try quartileBoundaries(of: Self.otherModel)
+        for fraction in [0.05, 0.25, 0.5, 0.9] {
+            let sampler = try PerplexitySampler(method: method, boundaries: boundaries).solvingFactor(keepFraction: fraction, over: Self.otherModel)
+            let expected = sampler.expectedKeepFraction(of: Self.otherModel)
+            #expect(abs(expected - fraction) < 1e-9, "\(method) \(fraction): expected kept fraction \(expected) with factor \(sampler.factor)")
+            #expect(sampler.saturatedQuartiles.count < 4)
+            // Drawn as the sampling run draws (uniforms per document): about that fraction is kept.
+            var generator = SystemRandomNumberGenerator()
+            let kept = Self.otherModel.filter { sampler.keeps(perplexity: $0, uniform: Double.random(in: 0..<1, using: &generator)) }.count
+            #expect(abs(Double(kept) / Double(Self.otherModel.count) - fraction) < 0.03, "\(method) \(fraction): kept \(kept)")
+        }
+        #expect(throws: CorpusError.self) { try PerplexitySampler(method: method).solvingFactor(keepFraction: 1.5, over: Self.otherModel) }
+    }
 }

@@ -10,6 +10,9 @@ struct Sample: ParsableCommand {
             Defaults are BERTIN's: boundaries 536394.99 / 662247.50 / 919250.87 (quartiles of mC4-es under CCNet's \
             Spanish model), gaussian factor 0.78 and width 4.5, stepwise factor 1.5e5, random 0.5. Another language \
             model gives other quartiles: --estimate-boundaries N scores the first N documents and uses their quartiles. \
+            BERTIN's factors are in the units of CCNet's model: with another model use --keep-fraction F, which solves the \
+            factor on the estimation sample (the --estimate-boundaries documents, else the first 10000) so that about F \
+            of the documents are kept; a warning says when the factor keeps every document of some quartile. \
             Deterministic for a seed at any thread count. Prints a JSON report (kept/seen per quartile, histogram).
             """)
 
@@ -27,6 +30,9 @@ struct Sample: ParsableCommand {
 
     @Option(name: .customLong("estimate-boundaries"), help: "Estimate the boundaries from the first N documents instead.")
     var estimateBoundaries: Int?
+
+    @Option(name: .customLong("keep-fraction"), help: "Solve the factor so that about this fraction of the documents is kept.")
+    var keepFraction: Double?
 
     @Flag(name: .customLong("ccnet-normalize"), help: "Score CCNet-normalised lines (lowercase, accents and control characters stripped, digits to 0, punctuation mapped; no sentencepiece) instead of raw ones.")
     var ccnetNormalize = false
@@ -47,6 +53,7 @@ struct Sample: ParsableCommand {
         guard SamplingMethod(rawValue: method) != nil else { throw ValidationError("--method must be gaussian, stepwise or random") }
         guard boundaries == nil || estimateBoundaries == nil else { throw ValidationError("give --boundaries or --estimate-boundaries, not both") }
         guard !files.isEmpty else { throw ValidationError("name at least one corpus file") }
+        guard keepFraction == nil || factor == nil else { throw ValidationError("give --factor or --keep-fraction, not both") }
     }
 
     func run() throws {
@@ -56,7 +63,11 @@ struct Sample: ParsableCommand {
             let values = boundaries.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard values.count == 3 else { throw ValidationError("--boundaries needs three comma-separated numbers") }
             chosen = values
-        } else if let count = estimateBoundaries {
+        }
+        // The estimation sample: the first N documents' perplexities, for boundaries and the factor.
+        var estimation: [Double] = []
+        if estimateBoundaries != nil || keepFraction != nil {
+            let count = estimateBoundaries ?? 10_000
             var texts: [String] = []
             var reader = CorpusReader(files: files)
             reader.warn = { _ in }
@@ -66,10 +77,24 @@ struct Sample: ParsableCommand {
                     if texts.count == count { throw StopReading() }
                 }
             } catch is StopReading {}
-            chosen = try quartileBoundaries(of: languageModel.documentPerplexities(texts, normalize: ccnetNormalize).map(\.perplexity))
-            FileHandle.standardError.write(Data("boundaries from \(texts.count) documents: \(chosen)\n".utf8))
+            estimation = try languageModel.documentPerplexities(texts, normalize: ccnetNormalize).map(\.perplexity)
+            if estimateBoundaries != nil {
+                chosen = try quartileBoundaries(of: estimation)
+                FileHandle.standardError.write(Data("boundaries from \(texts.count) documents: \(chosen)\n".utf8))
+            }
         }
-        let sampler = try PerplexitySampler(method: SamplingMethod(rawValue: method)!, boundaries: chosen, factor: factor)
+        var sampler = try PerplexitySampler(method: SamplingMethod(rawValue: method)!, boundaries: chosen, factor: factor)
+        if let keepFraction {
+            sampler = try sampler.solvingFactor(keepFraction: keepFraction, over: estimation)
+            FileHandle.standardError.write(Data("factor \(sampler.factor) keeps about \(keepFraction) of the \(estimation.count) estimation documents\n".utf8))
+        }
+        let saturated = sampler.saturatedQuartiles
+        // BERTIN's stepwise setting keeps all of quartile 1 on purpose: only warn beyond that.
+        let bertinStepwise = sampler.method == .stepwise && sampler.boundaries == PerplexitySampler.bertinBoundaries && saturated == [1]
+        if !saturated.isEmpty && !bertinStepwise {
+            FileHandle.standardError.write(Data(("warning: factor \(sampler.factor) keeps every document of quartile(s) \(saturated.map(String.init).joined(separator: ", ")) "
+                + "with probability 1 (boundaries \(chosen)); BERTIN's factors are in CCNet perplexity units: use --keep-fraction with another model\n").utf8))
+        }
         var sampling = SamplingRun(model: languageModel, sampler: sampler, seed: seed)
         sampling.normalize = ccnetNormalize
         let report = try sampling.run(files: files, outputDirectory: output)
