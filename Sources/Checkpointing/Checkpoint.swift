@@ -87,10 +87,8 @@ public enum Checkpoint {
             }
         } catch let failure as AtomicFile.Failure {
             throw CheckpointError.file(path: failure.path, reason: failure.reason + freeSpaceNote(for: path))
-        } catch let CheckpointError.dataset(file, dataset, reason) {
-            throw CheckpointError.dataset(path: file, dataset: dataset, reason: reason + freeSpaceNote(for: path))
-        } catch let CheckpointError.file(file, reason) {
-            throw CheckpointError.file(path: file, reason: reason + freeSpaceNote(for: path))
+        } catch let error as CheckpointError {
+            throw error.appending(freeSpaceNote(for: path))
         }
     }
 

@@ -10,4 +10,12 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .dataset(let path, let dataset, let reason): return "\(path): dataset \(dataset): \(reason)"
         }
     }
+
+    /// The same error with `note` added to its reason.
+    func appending(_ note: String) -> CheckpointError {
+        switch self {
+        case .file(let path, let reason): return .file(path: path, reason: reason + note)
+        case .dataset(let path, let dataset, let reason): return .dataset(path: path, dataset: dataset, reason: reason + note)
+        }
+    }
 }

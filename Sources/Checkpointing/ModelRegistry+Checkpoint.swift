@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Optimization
 import Tensor
 
 /// A model and its weights read from a checkpoint.
@@ -21,5 +22,18 @@ extension ModelRegistry {
         let store = try model.makeParameterStore()
         let contents = try Checkpoint.read(from: path, into: store)
         return CheckpointedModel(model: model, parameters: store, contents: contents)
+    }
+}
+
+extension ModelRegistry {
+    /// A training checkpoint's whole state as bit patterns: parameters, AdamW's two moments and
+    /// its update count, in layout order. Two runs are the same run when these are equal.
+    public static func trainingStateBits(checkpoint path: String) throws -> (bits: [UInt32], contents: CheckpointContents) {
+        let store = try model(configJSON: Data(try Checkpoint.modelConfig(at: path).utf8)).makeParameterStore()
+        let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0)), parameters: store)
+        let contents = try Checkpoint.read(from: path, into: store, optimizer: optimizer)
+        let bits = store.values.map(\.bitPattern) + optimizer.firstMoment.values.map(\.bitPattern)
+            + optimizer.secondMoment.values.map(\.bitPattern) + [UInt32(truncatingIfNeeded: optimizer.stepCount)]
+        return (bits, contents)
     }
 }

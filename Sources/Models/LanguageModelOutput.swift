@@ -10,16 +10,22 @@ public struct LanguageModelOutput {
 
     public var labelledCount: Int { targets.count }
 
-    /// Labelled tokens whose highest logit is the label (ties go to the lower id, as argmax does).
+    /// Labelled tokens whose highest logit is the label.
     public var correctCount: Int {
-        let vocabulary = logits.shape[1]
-        return logits.withUnsafeBufferPointer { values in
-            targets.indices.filter { row in
-                let start = row * vocabulary
-                var best = 0
-                for column in 1..<vocabulary where values[start + column] > values[start + best] { best = column }
-                return best == Int(targets[row])
-            }.count
+        zip(argmaxRows(logits), targets).filter { $0 == $1 }.count
+    }
+}
+
+/// The column of each row's highest value in `[N, C]` logits (ties go to the lower id, as
+/// torch's argmax does).
+public func argmaxRows(_ logits: Tensor) -> [Int32] {
+    let (rows, columns) = (logits.shape[0], logits.shape[1])
+    return logits.withUnsafeBufferPointer { values in
+        (0..<rows).map { row in
+            let start = row * columns
+            var best = 0
+            for column in 1..<columns where values[start + column] > values[start + best] { best = column }
+            return Int32(best)
         }
     }
 }

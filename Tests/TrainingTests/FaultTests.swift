@@ -13,13 +13,8 @@ extension MPITrainingTests {
         // env --default-signal: the test runner may ignore SIGTERM, and a shell cannot trap a signal
         // ignored when it starts.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["--default-signal", "bash", launcher, String(ranks), "train", "--recipe", root.appendingPathComponent("Recipes/tiny-smoke.yaml").path,
-                         "--set", "output=\(output.path)", "--set", "log_every=1000", "--set", "eval_every=1000",
-                         "--set", "phases.0.rows=\(data.appendingPathComponent("rows128").path)",
-                         "--set", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
-                         "--set", "phases.0.warmup_steps=4", "--set", "phases.1.warmup_steps=1"]
-        arguments += overrides.flatMap { ["--set", $0] }
-        if resume { arguments.append("--resume") }
+        let arguments = ["--default-signal", "bash", launcher, String(ranks)]
+            + trainArguments(recipe: "Recipes/tiny-smoke.yaml", output: output, tinyRows + overrides, resume: resume)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["BERTIN_THREADS"] = "1"

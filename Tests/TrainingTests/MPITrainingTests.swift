@@ -56,20 +56,25 @@ import Training
     /// Runs `bertin train` on the tiny recipe: under `mpirun -np ranks`, or as a plain process when nil.
     static func train(ranks: Int?, output: URL, _ overrides: [String] = [], resume: Bool = false, flags: [String] = [],
                       background: ((Process) -> Void)? = nil) throws -> Outcome {
-        try train(ranks: ranks, output: output, recipe: "Recipes/tiny-smoke.yaml",
-                  rows: ["phases.0.rows=\(data.appendingPathComponent("rows128").path)", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
-                         // Short runs: the tiny recipe's own warmups are longer than these tests.
-                         "phases.0.warmup_steps=4", "phases.1.warmup_steps=1"] + overrides,
+        try train(ranks: ranks, output: output, recipe: "Recipes/tiny-smoke.yaml", rows: tinyRows + overrides,
                   resume: resume, flags: flags, background: background)
+    }
+
+    /// The tiny recipe's rows (prepared once) and warmups short enough for these runs.
+    static var tinyRows: [String] {
+        ["phases.0.rows=\(data.appendingPathComponent("rows128").path)", "phases.1.rows=\(data.appendingPathComponent("rows512").path)",
+         "phases.0.warmup_steps=4", "phases.1.warmup_steps=1"]
     }
 
     static func train(ranks: Int?, output: URL, recipe: String, rows: [String], resume: Bool, flags: [String],
                       background: ((Process) -> Void)?) throws -> Outcome {
-        var arguments = ["train", "--recipe", root.appendingPathComponent(recipe).path,
-                         "--set", "output=\(output.path)", "--set", "log_every=1000", "--set", "eval_every=1000"]
-        arguments += rows.flatMap { ["--set", $0] }
-        if resume { arguments.append("--resume") }
-        return try runBertin(ranks: ranks, arguments + flags, background: background)
+        try runBertin(ranks: ranks, trainArguments(recipe: recipe, output: output, rows, resume: resume) + flags, background: background)
+    }
+
+    /// `bertin train` arguments: `recipe` writing to `output`, quiet logging, `overrides` as `--set`.
+    static func trainArguments(recipe: String, output: URL, _ overrides: [String], resume: Bool) -> [String] {
+        ["train", "--recipe", root.appendingPathComponent(recipe).path, "--set", "output=\(output.path)",
+         "--set", "log_every=1000", "--set", "eval_every=1000"] + overrides.flatMap { ["--set", $0] } + (resume ? ["--resume"] : [])
     }
 
     /// Runs `bertin arguments`: under `mpirun -np ranks`, or as a plain process when nil.
@@ -108,13 +113,8 @@ import Training
         FileManager.default.temporaryDirectory.appendingPathComponent("bertin-run-\(name)-\(UUID().uuidString)")
     }
 
-    /// Parameters and moments of a checkpoint as bits.
-    static func state(_ path: String) throws -> [UInt32] {
-        let store = try ModelRegistry.model(configJSON: Data(try Checkpoint.modelConfig(at: path).utf8)).makeParameterStore()
-        let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0)), parameters: store)
-        _ = try Checkpoint.read(from: path, into: store, optimizer: optimizer)
-        return store.values.map(\.bitPattern) + optimizer.firstMoment.values.map(\.bitPattern) + optimizer.secondMoment.values.map(\.bitPattern)
-    }
+    /// Parameters, moments and update count of a checkpoint as bits.
+    static func state(_ path: String) throws -> [UInt32] { try ModelRegistry.trainingStateBits(checkpoint: path).bits }
 
     @Test func everyLayoutComputesTheSameParameters() throws {
         let steps = ["phases.0.steps=16", "phases.1.steps=4", "checkpoint_every=1000"]

@@ -1,4 +1,3 @@
-import Foundation
 import Tensor
 
 /// What RoBERTa's classification heads share: the encoder under them, its initialisation, the
@@ -21,13 +20,11 @@ extension RobertaClassifier {
 
     public static var transformersNames: TransformersNames { RobertaForMaskedLM.encoderOnlyNames }
 
-    /// The encoder's keys, the labels and `classifier_dropout`.
+    /// The encoder's keys, the labels (`id2label`, `label2id`) and `classifier_dropout`, as
+    /// `RobertaClassificationConfig` encodes them.
     public func transformersConfig(mergingInto original: String?) throws -> [String: Any] {
-        var object = try robertaTransformersConfig(config.base, mergingInto: original)
-        object["id2label"] = Dictionary(uniqueKeysWithValues: config.labels.enumerated().map { (String($0.offset), $0.element) })
-        object["label2id"] = Dictionary(uniqueKeysWithValues: config.labels.enumerated().map { ($0.element, $0.offset) })
-        object["num_labels"] = nil
-        object["classifier_dropout"] = config.classifierDropout.map { Double("\($0)")! } ?? NSNull()
-        return object
+        var floats = robertaConfigFloats(config.base)
+        if let dropout = config.classifierDropout { floats["classifier_dropout"] = dropout }
+        return try mergedConfig(config, into: original, floats: floats, extra: ["tie_word_embeddings": true])
     }
 }

@@ -30,11 +30,13 @@ extension RobertaForMaskedLM: LanguageModel {
 
 /// transformers' `RobertaConfig` keys for `config`, written over `original`'s.
 func robertaTransformersConfig(_ config: RobertaConfig, mergingInto original: String?) throws -> [String: Any] {
-    try mergedConfig(
-        config, into: original,
-        floats: ["layer_norm_eps": config.layerNormEpsilon, "hidden_dropout_prob": config.hiddenDropout,
-                 "attention_probs_dropout_prob": config.attentionDropout, "initializer_range": config.initializerRange],
-        extra: ["tie_word_embeddings": true])
+    try mergedConfig(config, into: original, floats: robertaConfigFloats(config), extra: ["tie_word_embeddings": true])
+}
+
+/// The Float keys of `RobertaConfig`, written through their shortest decimal.
+func robertaConfigFloats(_ config: RobertaConfig) -> [String: Float] {
+    ["layer_norm_eps": config.layerNormEpsilon, "hidden_dropout_prob": config.hiddenDropout,
+     "attention_probs_dropout_prob": config.attentionDropout, "initializer_range": config.initializerRange]
 }
 
 extension RobertaConfig: ModelConfiguration {

@@ -8,7 +8,6 @@ public enum ClassificationPrediction {
     public static func predict(_ model: any ClassificationModel, parameters: ParameterStore, examples: [EncodedExample],
                                batchSize: Int, paddingID: Int32) throws -> [[Int32]] {
         var output: [[Int32]] = []
-        let labelCount = model.labels.count
         for start in stride(from: 0, to: examples.count, by: max(1, batchSize)) {
             let chunk = Array(examples[start..<min(start + max(1, batchSize), examples.count)])
             let batch = try paddedBatch(chunk, paddingID: paddingID)
@@ -16,13 +15,7 @@ public enum ClassificationPrediction {
             let logits = try parameters.value { p in
                 try model.logits(p, inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, positions: positions, mode: .evaluation)
             }
-            let best = logits.withUnsafeBufferPointer { values in
-                (0..<positions.count).map { row -> Int32 in
-                    var best = 0
-                    for label in 1..<labelCount where values[row * labelCount + label] > values[row * labelCount + best] { best = label }
-                    return Int32(best)
-                }
-            }
+            let best = argmaxRows(logits)
             var offset = 0
             for example in chunk {
                 output.append(Array(best[offset..<(offset + example.positions.count)]))

@@ -51,7 +51,6 @@ public final class FinetuningRun {
     public struct Summary {
         public var bestEpoch = 0
         public var best: [String: Double] = [:]
-        public var history: [[String: Double]] = []
     }
 
     public func run() throws -> Summary {
@@ -127,10 +126,11 @@ public final class FinetuningRun {
                                                                      batchSize: o.batchSize, paddingID: paddingID)
                 var metrics = validation.metrics(predictions: validation.predictions(predicted, labels: labels), task: o.task)
                 metrics["epoch"] = Double(epoch)
-                summary.history.append(metrics)
                 log("epoch \(epoch)/\(o.epochs) step \(trainer.step) | " + metrics.filter { $0.key != "epoch" }.sorted { $0.key < $1.key }
                     .map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " | "))
-                try logger.appendMetrics(["step": trainer.step, "epoch": epoch].merging(metrics.mapValues { $0 as Any }.mapKeys { "eval_" + $0 }) { a, _ in a })
+                var line: [String: Any] = ["step": trainer.step, "epoch": epoch]
+                for (name, value) in metrics { line["eval_" + name] = value }
+                try logger.appendMetrics(line)
                 try logger.tensorBoard.add(metrics.filter { $0.key != "epoch" }.map { ("eval/" + $0.key, $0.value) }.sorted { $0.0 < $1.0 }, step: trainer.step)
                 let progress: [String: Int64] = ["epoch": Int64(epoch)]
                 if summary.best.isEmpty || metrics[metricName]! > summary.best[metricName]! {
@@ -174,8 +174,4 @@ public func tokenizerAddsPrefixSpace(_ directory: String) -> Bool {
     let path = URL(fileURLWithPath: directory).appendingPathComponent("tokenizer_config.json")
     guard let data = try? Data(contentsOf: path), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
     return object["add_prefix_space"] as? Bool ?? false
-}
-
-extension Dictionary {
-    func mapKeys(_ transform: (Key) -> Key) -> [Key: Value] { Dictionary(uniqueKeysWithValues: map { (transform($0.key), $0.value) }) }
 }

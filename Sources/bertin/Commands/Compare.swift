@@ -2,7 +2,6 @@ import ArgumentParser
 import Checkpointing
 import Foundation
 import Models
-import Optimization
 
 /// Whether two checkpoints hold the same training state, bit for bit (HDF5 files differ in bytes
 /// even when they do: object timestamps, the stored recipe's paths).
@@ -19,11 +18,8 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let states = try checkpoints.map { path -> (bits: [UInt32], step: Int, seed: UInt64) in
-            let store = try ModelRegistry.model(configJSON: Data(try Checkpoint.modelConfig(at: path).utf8)).makeParameterStore()
-            let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0)), parameters: store)
-            let contents = try Checkpoint.read(from: path, into: store, optimizer: optimizer)
-            let bits = store.values.map(\.bitPattern) + optimizer.firstMoment.values.map(\.bitPattern) + optimizer.secondMoment.values.map(\.bitPattern)
-            return (bits + [UInt32(truncatingIfNeeded: optimizer.stepCount)], contents.progress.step, contents.progress.seed)
+            let (bits, contents) = try ModelRegistry.trainingStateBits(checkpoint: path)
+            return (bits, contents.progress.step, contents.progress.seed)
         }
         guard states[0].bits.count == states[1].bits.count else {
             print("different models: \(states[0].bits.count) vs \(states[1].bits.count) values")
