@@ -45,21 +45,32 @@ public enum Checkpoint {
         to path: String, parameters store: ParameterStore, optimizer: AdamW?, progress: TrainingProgress,
         modelConfig: String, recipe: String
     ) throws {
+        if let optimizer, optimizer.ownedRange != 0..<store.bufferCount {
+            throw CheckpointError.file(path: path, reason: "the optimizer holds one shard of the moments: a sharded run writes with ShardedCheckpoint")
+        }
         try writeAtomically(to: path) { file in
-            try file.write(integers: [formatVersion], at: "/format_version")
-            try file.write(text: modelConfig, at: "/model_config")
-            try file.write(text: recipe, at: "/recipe")
+            try writeHeader(to: file, modelConfig: modelConfig, recipe: recipe)
             try writeTensors(of: store, from: store.values, under: "/params", to: file)
             if let optimizer {
                 try writeTensors(of: store, from: optimizer.firstMoment.values, under: "/optimizer/mu", to: file)
                 try writeTensors(of: store, from: optimizer.secondMoment.values, under: "/optimizer/nu", to: file)
                 try file.write(integers: [Int64(optimizer.stepCount)], at: "/optimizer/count")
             }
-            try file.write(integers: [Int64(progress.step)], at: "/progress/step")
-            try file.write(integers: [Int64(bitPattern: progress.seed)], at: "/progress/seed")
-            for (name, value) in progress.dataPosition.sorted(by: { $0.key < $1.key }) {
-                try file.write(integers: [value], at: "/progress/data/\(name)")
-            }
+            try writeProgress(progress, to: file)
+        }
+    }
+
+    static func writeHeader(to file: HDF5File, modelConfig: String, recipe: String) throws {
+        try file.write(integers: [formatVersion], at: "/format_version")
+        try file.write(text: modelConfig, at: "/model_config")
+        try file.write(text: recipe, at: "/recipe")
+    }
+
+    static func writeProgress(_ progress: TrainingProgress, to file: HDF5File) throws {
+        try file.write(integers: [Int64(progress.step)], at: "/progress/step")
+        try file.write(integers: [Int64(bitPattern: progress.seed)], at: "/progress/seed")
+        for (name, value) in progress.dataPosition.sorted(by: { $0.key < $1.key }) {
+            try file.write(integers: [value], at: "/progress/data/\(name)")
         }
     }
 
@@ -103,22 +114,25 @@ public enum Checkpoint {
     }
 
     /// Reads the parameters into `store` (whose layout must match the file's exactly) and, when
-    /// `optimizer` is given, its moments and count. Nothing is half-loaded into the optimizer's count
-    /// on failure, but `store` may hold partially read values: callers load into fresh stores.
+    /// `optimizer` is given, its moments (its `ownedRange` of them) and count. Reads checkpoints
+    /// written whole and sharded ones (`ShardedCheckpoint`) alike, whatever the number of shards.
+    /// Nothing is half-loaded into the optimizer's count on failure, but `store` may hold partially
+    /// read values: callers load into fresh stores.
     public static func read(from path: String, into store: ParameterStore, optimizer: AdamW? = nil) throws -> CheckpointContents {
         let file = try HDF5File.open(at: path)
         let version = try file.readIntegers(at: "/format_version")
         guard version == [formatVersion] else {
             throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version), this build reads version \(formatVersion)")
         }
+        if file.exists("/shards") { try ShardedCheckpoint.checkShards(of: file) }
         try readTensors(of: store, into: store.values, under: "/params", from: file)
         let hasOptimizerState = file.exists("/optimizer")
         if let optimizer {
             guard hasOptimizerState else {
                 throw CheckpointError.file(path: path, reason: "holds no optimizer state (converted weights?): cannot resume training from it")
             }
-            try readTensors(of: store, into: optimizer.firstMoment.values, under: "/optimizer/mu", from: file)
-            try readTensors(of: store, into: optimizer.secondMoment.values, under: "/optimizer/nu", from: file)
+            try readTensors(of: store, into: optimizer.firstMoment.values, range: optimizer.ownedRange, under: "/optimizer/mu", from: file)
+            try readTensors(of: store, into: optimizer.secondMoment.values, range: optimizer.ownedRange, under: "/optimizer/nu", from: file)
             optimizer.stepCount = Int(try single(file, "/optimizer/count"))
         }
         var dataPosition: [String: Int64] = [:]
@@ -143,17 +157,30 @@ public enum Checkpoint {
         }
     }
 
-    private static func readTensors(of store: ParameterStore, into buffer: UnsafeMutableBufferPointer<Float>, under group: String, from file: HDF5File) throws {
+    /// Reads flat range `range` of the store's layout (all of it by default) into `buffer`, whose
+    /// element 0 is flat position `range.lowerBound`.
+    private static func readTensors(of store: ParameterStore, into buffer: UnsafeMutableBufferPointer<Float>, range: Range<Int>? = nil,
+                                    under group: String, from file: HDF5File) throws {
         let stored = Set(try file.names(in: group))
         if let extra = stored.subtracting(store.entries.map(\.name)).sorted().first {
             throw CheckpointError.dataset(path: file.path, dataset: "\(group)/\(extra)", reason: "is not a parameter of this model (a different architecture or size?)")
         }
+        let range = range ?? 0..<store.bufferCount
         for entry in store.entries {
-            try file.readFloats(at: "\(group)/\(entry.name)", expecting: entry.shape, into: buffer.baseAddress! + entry.offset)
+            let lower = max(entry.offset, range.lowerBound), upper = min(entry.offset + entry.count, range.upperBound)
+            let name = "\(group)/\(entry.name)"
+            if lower == entry.offset && upper == entry.offset + entry.count {
+                try file.readFloats(at: name, expecting: entry.shape, into: buffer.baseAddress! + (entry.offset - range.lowerBound))
+            } else if lower < upper {
+                try file.readFloats(at: name, expecting: entry.shape, range: (lower - entry.offset)..<(upper - entry.offset),
+                                    into: buffer.baseAddress! + (lower - range.lowerBound))
+            } else if !file.exists(name) {
+                throw CheckpointError.dataset(path: file.path, dataset: name, reason: "missing")
+            }
         }
     }
 
-    private static func single(_ file: HDF5File, _ name: String) throws -> Int64 {
+    static func single(_ file: HDF5File, _ name: String) throws -> Int64 {
         let values = try file.readIntegers(at: name)
         guard values.count == 1 else { throw CheckpointError.dataset(path: file.path, dataset: name, reason: "holds \(values.count) values, expected 1") }
         return values[0]

@@ -18,7 +18,7 @@ func withHDF5<Result>(_ body: () throws -> Result) rethrows -> Result {
 /// fletcher32 checksum filter, so a flipped bit is reported on read instead of loaded.
 final class HDF5File {
     let path: String
-    private var id: hid_t
+    private(set) var id: hid_t
 
     private init(path: String, id: hid_t) {
         self.path = path
@@ -211,7 +211,7 @@ final class HDF5File {
         }
     }
 
-    private func withDataset<Result>(_ name: String, _ body: (hid_t, (String) -> CheckpointError) throws -> Result) throws -> Result {
+    func withDataset<Result>(_ name: String, _ body: (hid_t, (String) -> CheckpointError) throws -> Result) throws -> Result {
         let fail = { (reason: String) in CheckpointError.dataset(path: self.path, dataset: name, reason: reason) }
         guard exists(name) else { throw fail("missing") }
         let dataset = H5Dopen2(id, name, chdf5_default())
@@ -220,7 +220,7 @@ final class HDF5File {
         return try body(dataset, fail)
     }
 
-    private func shape(of dataset: hid_t, _ fail: (String) -> CheckpointError) throws -> [Int] {
+    func shape(of dataset: hid_t, _ fail: (String) -> CheckpointError) throws -> [Int] {
         let space = H5Dget_space(dataset)
         defer { H5Sclose(space) }
         let rank = H5Sget_simple_extent_ndims(space)
@@ -230,7 +230,7 @@ final class HDF5File {
         return dims.map { Int($0) }
     }
 
-    private func requireType(_ dataset: hid_t, class expected: H5T_class_t, size: Int, _ fail: (String) -> CheckpointError) throws {
+    func requireType(_ dataset: hid_t, class expected: H5T_class_t, size: Int, _ fail: (String) -> CheckpointError) throws {
         let type = H5Dget_type(dataset)
         defer { H5Tclose(type) }
         guard H5Tget_class(type) == expected, H5Tget_size(type) == size else {

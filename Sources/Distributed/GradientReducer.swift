@@ -13,6 +13,13 @@ import Tensor
 /// contiguous buckets in reverse layer order (about 1 MiB first, then up to 25 MiB), and a bucket's
 /// in-place non-blocking allreduce starts as soon as the last backward of the step has finished every
 /// parameter in it and every earlier bucket has started, so all ranks reduce buckets in one order.
+///
+/// Sharded (ZeRO stage 1 and up, `shards` given): a bucket is reduce-scattered instead, so each rank
+/// receives the sums of its own range only (the same Double sums, rounded the same way). With one
+/// device per rank no full Double accumulator exists: each bucket is staged in Double just for its
+/// transfer, with at most `stagingLimit` bytes in flight. With `releasesGradients` (stage 2) a
+/// bucket's Float32 gradients are released as soon as they are staged, and only the owned range is
+/// written back.
 public final class GradientReducer {
     public struct Bucket: Equatable, Sendable {
         /// Range of the flat buffer, padding included.
@@ -33,12 +40,26 @@ public final class GradientReducer {
     /// Seconds the last `finish` spent blocked in MPI_Waitall: communication the backward pass did not hide.
     public private(set) var lastWaitSeconds = 0.0
     private unowned let store: ParameterStore
+    /// Sharded: every rank's range, and this rank's received sums.
+    public let shards: ParameterShards?
+    private let releasesGradients: Bool
+    private let ownedSums: UnsafeMutableBufferPointer<Double>
+    private let stagingLimit: Int
+    /// Per started bucket, parallel to `requests`: its Double staging (freed once sent) and its counts.
+    private var transfers: [(staging: UnsafeMutableBufferPointer<Double>?, counts: UnsafeMutableBufferPointer<Int32>)] = []
+    private var stagedBytes = 0
 
     /// `devices`: all replicas of the job; with one, no Double accumulator is allocated (a single
-    /// device's gradient needs no averaging across devices).
-    public init(store: ParameterStore, runtime: MPIRuntime?, devices: Int, firstBucketBytes: Int = 1 << 20, bucketBytes: Int = 25 << 20) {
+    /// device's gradient needs no averaging across devices). `shards` (with a runtime of more than
+    /// one rank): reduce-scatter to the owners instead of allreduce.
+    public init(store: ParameterStore, runtime: MPIRuntime?, devices: Int, shards: ParameterShards? = nil, releasesGradients: Bool = false,
+                firstBucketBytes: Int = 1 << 20, bucketBytes: Int = 25 << 20) {
         self.runtime = runtime
         self.store = store
+        let sharded = (runtime?.size ?? 1) > 1 ? shards : nil
+        self.shards = sharded
+        self.releasesGradients = sharded != nil && releasesGradients
+        stagingLimit = 4 * bucketBytes
         var buckets: [Bucket] = []
         var current: [Int] = []
         var limit = firstBucketBytes / 8
@@ -62,30 +83,43 @@ public final class GradientReducer {
         var bucketOfEntry = [Int](repeating: 0, count: store.entries.count)
         for (bucket, description) in buckets.enumerated() { for entry in description.entries { bucketOfEntry[entry] = bucket } }
         self.bucketOfEntry = bucketOfEntry
-        accumulator = .allocate(capacity: devices > 1 ? store.bufferCount : 0)
+        // The full accumulator sums local devices; a sharded rank with one device stages per bucket.
+        let devicesPerRank = devices / max(1, runtime?.size ?? 1)
+        let needsAccumulator = devices > 1 && (sharded == nil || devicesPerRank > 1)
+        accumulator = .allocate(capacity: needsAccumulator ? store.bufferCount : 0)
+        if needsAccumulator { zeroReleasingPages(accumulator.baseAddress!, count: accumulator.count) }
+        let owned = sharded.map { $0.ranges[runtime!.rank].count } ?? 0
+        ownedSums = .allocate(capacity: max(1, owned))
         reset()
     }
 
-    deinit { if accumulator.count > 0 { accumulator.deallocate() } }
+    deinit {
+        if accumulator.count > 0 { accumulator.deallocate() }
+        ownedSums.deallocate()
+        releaseTransfers()
+    }
 
     /// Starts a step: the accumulator is cleared and no bucket has started.
     public func reset() {
-        accumulator.update(repeating: 0)
+        if accumulator.count > 0 {
+            if releasesGradients { zeroReleasingPages(accumulator.baseAddress!, count: accumulator.count) } else { accumulator.update(repeating: 0) }
+        }
         remaining = buckets.map(\.entries.count)
         started = 0
         requests = []
+        releaseTransfers()
     }
 
     /// A device other than the rank's last is done: its gradient moves into the accumulator and the
     /// Float32 buffer is cleared for the next device.
     public func deviceFinished() {
         accumulate(0..<store.bufferCount)
-        store.zeroGradients()
+        store.zeroGradients(releasingMemory: releasesGradients)
     }
 
     /// During the rank's last backward of the step: parameter `entry` (index into the store's entries) is complete.
     public func parameterReady(_ entry: Int) {
-        guard accumulator.count > 0 else { return }
+        guard accumulator.count > 0 || shards != nil else { return }
         remaining[bucketOfEntry[entry]] -= 1
         while started < buckets.count, remaining[started] <= 0 { start(started) }
         if let runtime { runtime.progress(&requests) }
@@ -94,6 +128,7 @@ public final class GradientReducer {
     /// Starts what is left, waits for every bucket, and writes sum / `divisor` (devices × micro-steps)
     /// into the Float32 gradients.
     public func finish(divisor: Int) {
+        if let shards { return finishSharded(shards, divisor: divisor) }
         guard accumulator.count > 0 else {  // one device: only micro-batches to average
             if divisor > 1 { Kernels.scale(store.gradients.baseAddress!, count: store.gradients.count, by: 1 / Float(divisor)) }
             started = buckets.count
@@ -122,8 +157,73 @@ public final class GradientReducer {
     private func start(_ bucket: Int) {
         started += 1
         let range = buckets[bucket].range
+        if let shards { return startScatter(range, shards: shards) }
         accumulate(range)
         guard let runtime, runtime.size > 1 else { return }
         requests.append(runtime.startSum(accumulator.baseAddress! + range.lowerBound, count: range.count))
+    }
+
+    // MARK: - Sharded
+
+    private func startScatter(_ range: Range<Int>, shards: ParameterShards) {
+        let runtime = runtime!
+        var staging: UnsafeMutableBufferPointer<Double>? = nil
+        let source: UnsafePointer<Double>
+        if accumulator.count > 0 {
+            accumulate(range)
+            source = UnsafePointer(accumulator.baseAddress! + range.lowerBound)
+        } else {
+            let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: range.count)
+            let gradients = store.gradients
+            parallelFor(range.count, grain: 1 << 16) { chunk in
+                for i in chunk { buffer[i] = Double(gradients[range.lowerBound + i]) }
+            }
+            staging = buffer
+            source = UnsafePointer(buffer.baseAddress!)
+            stagedBytes += range.count * 8
+        }
+        if releasesGradients { zeroReleasingPages(store.gradients.baseAddress! + range.lowerBound, count: range.count) }
+        let pieces = shards.split(range)
+        let counts = UnsafeMutableBufferPointer<Int32>.allocate(capacity: pieces.count)
+        for (rank, piece) in pieces.enumerated() { counts[rank] = Int32(piece.count) }
+        let mine = pieces[runtime.rank]
+        let receive = ownedSums.baseAddress! + (mine.isEmpty ? 0 : mine.lowerBound - shards.ranges[runtime.rank].lowerBound)
+        requests.append(runtime.startReduceScatter(source, into: receive, counts: counts.baseAddress!))
+        transfers.append((staging, counts))
+        // Bound the Double staging in flight: wait for the oldest transfers first.
+        var oldest = 0
+        while stagedBytes > stagingLimit, oldest < transfers.count - 1 {
+            if let staged = transfers[oldest].staging {
+                runtime.wait(&requests[oldest], what: "a gradient reduce-scatter bucket")
+                stagedBytes -= staged.count * 8
+                staged.deallocate()
+                transfers[oldest].staging = nil
+            }
+            oldest += 1
+        }
+    }
+
+    private func finishSharded(_ shards: ParameterShards, divisor: Int) {
+        let runtime = runtime!
+        while started < buckets.count { start(started) }
+        let waitStart = DispatchTime.now().uptimeNanoseconds
+        runtime.waitAll(&requests, what: "the gradient reduce-scatter buckets")
+        lastWaitSeconds = Double(DispatchTime.now().uptimeNanoseconds - waitStart) / 1e9
+        releaseTransfers()
+        let owned = shards.ranges[runtime.rank]
+        let scale = 1 / Double(divisor)
+        let gradients = store.gradients, sums = ownedSums
+        parallelFor(owned.count, grain: 1 << 16) { range in
+            for i in range { gradients[owned.lowerBound + i] = Float(sums[i] * scale) }
+        }
+    }
+
+    private func releaseTransfers() {
+        for transfer in transfers {
+            transfer.staging?.deallocate()
+            transfer.counts.deallocate()
+        }
+        transfers = []
+        stagedBytes = 0
     }
 }

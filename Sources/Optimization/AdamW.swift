@@ -64,23 +64,34 @@ public struct WeightDecayMask: Sendable {
 }
 
 /// The optimizer and its state: first and second moments in the parameter store's flat layout
-/// (so a checkpoint saves them under the parameters' names) and the update count.
+/// (so a checkpoint saves them under the parameters' names) and the update count. A sharded run
+/// (ZeRO stage 1 and up) keeps and updates only `ownedRange` of the flat buffer; element i of the
+/// moments is then flat position `ownedRange.lowerBound + i`.
 public final class AdamW {
     public let configuration: AdamWConfiguration
     public let firstMoment: FloatBuffer
     public let secondMoment: FloatBuffer
+    /// The part of the flat buffer this optimizer updates (all of it unless sharded).
+    public let ownedRange: Range<Int>
     /// Updates applied so far; the next one uses `schedule(stepCount)` and bias correction for `stepCount + 1`.
     public var stepCount = 0
     /// Per entry of the store: weight-decayed or not (a flag per parameter, not a mask per element).
     private let decaying: [Bool]
     private let layout: [ParameterStore.Entry]
 
-    public init(configuration: AdamWConfiguration, parameters store: ParameterStore, decayMask: WeightDecayMask = .bertin) throws {
+    /// `ownedRange`: the part of the store's flat buffer to keep moments for and update (default all).
+    public init(configuration: AdamWConfiguration, parameters store: ParameterStore, decayMask: WeightDecayMask = .bertin,
+                ownedRange: Range<Int>? = nil) throws {
         try configuration.validate()
+        let owned = ownedRange ?? 0..<store.bufferCount
+        guard owned.lowerBound >= 0, owned.upperBound <= store.bufferCount else {
+            throw OptimizationError.invalidConfiguration("owned range \(owned) lies outside the \(store.bufferCount) floats of the parameters")
+        }
         self.configuration = configuration
+        self.ownedRange = owned
         layout = store.entries
-        firstMoment = FloatBuffer(count: store.bufferCount)
-        secondMoment = FloatBuffer(count: store.bufferCount)
+        firstMoment = FloatBuffer(count: owned.count)
+        secondMoment = FloatBuffer(count: owned.count)
         decaying = store.entries.map { decayMask.decides($0.name, $0.shape) }
     }
 
@@ -99,25 +110,32 @@ public final class AdamW {
 
     /// One update from the gradients in `store.gradients` (which are clipped in place when clipping
     /// is on). A NaN or infinite gradient throws before anything changes. `learningRate` overrides
-    /// `schedule(stepCount)` (a trainer whose phases own their schedules passes it).
+    /// `schedule(stepCount)` (a trainer whose phases own their schedules passes it). A sharded
+    /// optimizer sees valid gradients in `ownedRange` only: `allNormPartials` turns its own blocks'
+    /// partial sums of squares (`normPartials`) into every block's, in block order (an all-gather).
     @discardableResult
-    public func step(_ store: ParameterStore, learningRate: Float? = nil) throws -> StepReport {
+    public func step(_ store: ParameterStore, learningRate: Float? = nil,
+                     allNormPartials: ([Double]) -> [Double] = { $0 }) throws -> StepReport {
         guard store.entries == layout else {
             throw OptimizationError.invalidConfiguration("the parameter store's layout is not the one this optimizer was made for")
         }
-        let norm = globalNorm(store.gradients)
+        let owned = UnsafeMutableBufferPointer(rebasing: store.gradients[ownedRange])
+        let norm = allNormPartials(normPartials(store.gradients, range: ownedRange)).reduce(0, +).squareRoot()
         guard norm.isFinite else { throw OptimizationError.nonFiniteGradient(norm: norm) }
-        if let limit = configuration.clipGlobalNorm, norm > Double(limit) {
+        if let limit = configuration.clipGlobalNorm, norm > Double(limit), owned.count > 0 {
             let scale = Float(Double(limit) / norm)
-            Kernels.scale(store.gradients.baseAddress!, count: store.gradients.count, by: scale)
+            Kernels.scale(owned.baseAddress!, count: owned.count, by: scale)
         }
         let rate = learningRate ?? configuration.schedule(stepCount)
         stepCount += 1
-        for (index, entry) in layout.enumerated() where entry.count > 0 {
+        for (index, entry) in layout.enumerated() {
+            let lower = max(entry.offset, ownedRange.lowerBound), upper = min(entry.offset + entry.count, ownedRange.upperBound)
+            guard lower < upper else { continue }
+            let moment = lower - ownedRange.lowerBound
             adamWUpdate(
-                parameters: store.values.baseAddress! + entry.offset, firstMoment: firstMoment.values.baseAddress! + entry.offset,
-                secondMoment: secondMoment.values.baseAddress! + entry.offset, gradients: store.gradients.baseAddress! + entry.offset,
-                decayMask: nil, count: entry.count,
+                parameters: store.values.baseAddress! + lower, firstMoment: firstMoment.values.baseAddress! + moment,
+                secondMoment: secondMoment.values.baseAddress! + moment, gradients: store.gradients.baseAddress! + lower,
+                decayMask: nil, count: upper - lower,
                 AdamWStep(learningRate: rate, beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
                           weightDecay: decaying[index] ? configuration.weightDecay : 0, step: stepCount))
         }
@@ -134,17 +152,25 @@ public final class AdamW {
 
 /// √Σ g² accumulated in Double, in fixed blocks so the sum does not depend on the thread count.
 public func globalNorm(_ values: UnsafeMutableBufferPointer<Float>) -> Double {
-    let block = 1 << 16
-    let blocks = (values.count + block - 1) / block
+    normPartials(values, range: 0..<values.count).reduce(0, +).squareRoot()
+}
+
+/// Σ g² of each `ParameterShards.block`-float block of `values` that `range` covers (its bounds
+/// are block multiples or the end of `values`), in Double and block order: adding every block's
+/// partial in order gives the same bits however the blocks were split among threads or ranks.
+public func normPartials(_ values: UnsafeMutableBufferPointer<Float>, range: Range<Int>) -> [Double] {
+    let block = ParameterShards.block
+    let first = range.lowerBound / block
+    let blocks = (range.upperBound - range.lowerBound + block - 1) / block
     var partial = [Double](repeating: 0, count: blocks)
     partial.withUnsafeMutableBufferPointer { sums in
-        parallelFor(blocks) { range in
-            for index in range {
+        parallelFor(blocks) { indices in
+            for index in indices {
                 var sum = 0.0
-                for i in (index * block)..<min(values.count, (index + 1) * block) { sum += Double(values[i]) * Double(values[i]) }
+                for i in ((first + index) * block)..<min(range.upperBound, (first + index + 1) * block) { sum += Double(values[i]) * Double(values[i]) }
                 sums[index] = sum
             }
         }
     }
-    return partial.reduce(0, +).squareRoot()
+    return partial
 }

@@ -46,7 +46,7 @@ public final class ParameterStore {
         self.entries = entries
         self.index = index
         valueBuffer = FloatBuffer(count: offset)
-        gradientBuffer = FloatBuffer(count: offset)
+        gradientBuffer = FloatBuffer(count: offset, untouched: true)
         values = valueBuffer.values
         gradients = gradientBuffer.values
     }
@@ -92,8 +92,10 @@ public final class ParameterStore {
         }
     }
 
-    public func zeroGradients() {
-        gradients.update(repeating: 0)
+    /// `releasingMemory`: whole pages go back to the OS instead of being written (sharded runs,
+    /// whose ranks keep only their own range of the gradients resident).
+    public func zeroGradients(releasingMemory: Bool = false) {
+        if releasingMemory { zeroReleasingPages(gradients.baseAddress!, count: gradients.count) } else { gradients.update(repeating: 0) }
     }
 
     private func view(of entry: Entry, in buffer: UnsafeMutableBufferPointer<Float>) -> Tensor {

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Optimization
+import Tensor
 import Yams
 
 /// A training recipe (YAML, see Recipes/): the model, the optimizer and a list of phases, each
@@ -22,6 +23,9 @@ public struct Recipe: Codable, Equatable, Sendable {
     public var logEvery: Int = 1
     /// Run folder (default `Checkpoints/<name>`).
     public var output: String?
+    /// How much of the training state each rank holds: replicated, optimizer (ZeRO-1), gradients
+    /// (ZeRO-2) or parameters (ZeRO-3). Every choice computes the same bits.
+    public var sharding: String = Sharding.replicated.rawValue
 
     /// `type` names the model family (transformers' `model_type`: roberta, gptj); the other keys
     /// are the family's (see its config's `RecipeSection`) and are handed to the registry as they are.
@@ -64,10 +68,21 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     public var outputFolder: String { output ?? "Checkpoints/\(name)" }
 
+    /// The `sharding` key as a stage.
+    public var shardingStage: Sharding {
+        get throws {
+            guard let stage = Sharding(rawValue: sharding) else {
+                throw TrainingError.invalidRecipe("sharding \"\(sharding)\" is not one of \(Sharding.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return stage
+        }
+    }
+
     /// Throws unless the recipe can run with `ranks` MPI ranks.
     public func validate(ranks: Int) throws {
         func require(_ condition: Bool, _ reason: String) throws { if !condition { throw TrainingError.invalidRecipe(reason) } }
         try require(!phases.isEmpty, "no phases")
+        _ = try shardingStage
         try require(devices > 0 && devices % ranks == 0, "devices: \(devices) do not divide over \(ranks) MPI ranks (use -np dividing \(devices))")
         try require(evalEvery > 0 && checkpointEvery > 0 && keepCheckpoints > 0 && logEvery > 0, "intervals must be positive")
         for (index, phase) in phases.enumerated() {
@@ -169,7 +184,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, seed, devices, model, optimizer, phases, output
+        case name, seed, devices, model, optimizer, phases, output, sharding
         case evalEvery = "eval_every", evalBatches = "eval_batches", checkpointEvery = "checkpoint_every"
         case keepCheckpoints = "keep_checkpoints", logEvery = "log_every", keepSteps = "keep_steps"
     }
@@ -191,6 +206,7 @@ extension Recipe {
         keepSteps = try c.decodeIfPresent([Int].self, forKey: .keepSteps) ?? []
         logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 1
         output = try c.decodeIfPresent(String.self, forKey: .output)
+        sharding = try c.decodeIfPresent(String.self, forKey: .sharding) ?? Sharding.replicated.rawValue
     }
 }
 

@@ -12,6 +12,10 @@ import Tensor
 /// step, global device index); gradients are averaged over all devices of the job (the mean of
 /// per-device means, over micro-batches too); every rank applies the same update. Resuming from a
 /// checkpoint draws the same masks as never stopping.
+///
+/// With `sharding` (ZeRO, see `Sharding`) each rank keeps the moments (and from stage 2 the reduced
+/// gradients) of its own range of the flat buffer only, updates that range and all-gathers the
+/// updated parameters: the same bits as the replicated run at every stage and rank count.
 public final class Trainer<Objective: TrainingObjective> {
     public let objective: Objective
     public var model: any TrainableModel { objective.model }
@@ -20,20 +24,30 @@ public final class Trainer<Objective: TrainingObjective> {
     public private(set) var seed: UInt64
     public let layout: DeviceLayout
     let reducer: GradientReducer
+    public let sharding: Sharding
+    /// Every rank's range of the flat buffer when sharded over more than one rank; nil otherwise.
+    public let shards: ParameterShards?
     /// Updates done so far (across phases: the training step).
     public var step: Int
 
     /// A fresh run: parameters initialised from `seed`. With a `runtime`, gradients are averaged over MPI.
     public init(objective: Objective, optimizer configuration: AdamWConfiguration, decayMask: WeightDecayMask = .bertin, seed: UInt64,
-                layout: DeviceLayout = .single, runtime: MPIRuntime? = nil) throws {
+                layout: DeviceLayout = .single, runtime: MPIRuntime? = nil, sharding: Sharding = .replicated) throws {
+        guard sharding != .parameters else {
+            throw TrainingError.invalidRecipe("sharding: parameters (ZeRO-3, per-layer parameter gathering) is not implemented yet; use optimizer (ZeRO-1) or gradients (ZeRO-2)")
+        }
         self.objective = objective
         let store = try objective.model.makeParameterStore()
         try objective.model.initialize(store, seed: seed)
         parameters = store
-        optimizer = try AdamW(configuration: configuration, parameters: store, decayMask: decayMask)
+        let ranks = runtime?.size ?? 1
+        let shards = sharding.isSharded && ranks > 1 ? ParameterShards(count: store.bufferCount, ranks: ranks) : nil
+        optimizer = try AdamW(configuration: configuration, parameters: store, decayMask: decayMask, ownedRange: shards?.ranges[runtime!.rank])
         self.seed = seed
         self.layout = layout
-        reducer = GradientReducer(store: store, runtime: runtime, devices: layout.devices)
+        self.sharding = sharding
+        self.shards = shards
+        reducer = GradientReducer(store: store, runtime: runtime, devices: layout.devices, shards: shards, releasesGradients: sharding == .gradients)
         step = 0
     }
 
@@ -63,7 +77,7 @@ public final class Trainer<Objective: TrainingObjective> {
               deviceBatches.allSatisfy({ $0.count == micro }) else {
             throw TrainingError.invalidLayout("expected \(layout.devicesPerRank) devices with the same number of micro-batches each")
         }
-        parameters.zeroGradients()
+        parameters.zeroGradients(releasingMemory: shards != nil && sharding == .gradients)
         reducer.reset()
         var lossSum = 0.0, correct = 0, labelled = 0
         for (local, batches) in deviceBatches.enumerated() {
@@ -91,15 +105,23 @@ public final class Trainer<Objective: TrainingObjective> {
         let totals = reducer.runtime?.sum(local, what: "the loss and metric sum of step \(step)") ?? local
         let loss = Float(totals[0] / Double(layout.devices))
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step, loss: loss) }
-        let report = try optimizer.step(parameters, learningRate: learningRate)
+        let report: AdamW.StepReport
+        if let shards, let runtime = reducer.runtime {
+            report = try optimizer.step(parameters, learningRate: learningRate) { runtime.allGather($0, what: "the gradient norm's partial sums of step \(step)") }
+            runtime.allGather(parameters.values.baseAddress!, shards: shards, what: "the updated parameters of step \(step)")
+        } else {
+            report = try optimizer.step(parameters, learningRate: learningRate)
+        }
         step += 1
         return StepResult(loss: loss, accuracy: totals[1] / max(totals[2], 1), labelledTokens: Int(totals[2]),
                           learningRate: report.learningRate, gradientNorm: report.gradientNorm,
                           communicationWaitSeconds: reducer.lastWaitSeconds, stopRequested: totals[3] > 0)
     }
 
-    /// Saves the whole state atomically (see `Checkpoint.write`). Call on one rank only.
+    /// Saves the whole state atomically (see `Checkpoint.write`). Call on one rank only, in a
+    /// replicated run (`checkpoint` is the call for any sharding).
     public func save(to path: String, recipe: String, dataPosition: [String: Int64] = [:]) throws {
+        guard shards == nil else { throw TrainingError.invalidLayout("a sharded run checkpoints with checkpoint(to:), on every rank") }
         let config = try model.checkpointConfig()
         try Checkpoint.write(to: path, parameters: parameters, optimizer: optimizer,
                              progress: TrainingProgress(step: step, seed: seed, dataPosition: dataPosition),

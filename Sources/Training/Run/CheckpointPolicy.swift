@@ -1,3 +1,4 @@
+import Checkpointing
 import Foundation
 
 /// When a run writes checkpoints and which it keeps: every `checkpoint_every` steps, at each
@@ -32,6 +33,6 @@ struct CheckpointPolicy {
     func newest() -> URL? { checkpoints().last?.url }
 
     func prune() {
-        for old in checkpoints().filter({ !kept.contains($0.step) }).dropLast(keepNewest) { try? FileManager.default.removeItem(at: old.url) }
+        for old in checkpoints().filter({ !kept.contains($0.step) }).dropLast(keepNewest) { ShardedCheckpoint.remove(old.url.path) }
     }
 }

@@ -60,7 +60,7 @@ public final class TrainingRun {
         }
         let trainer = try Trainer(objective: objective, optimizer: recipe.optimizerConfiguration,
                                   decayMask: try WeightDecayMask.named(recipe.optimizer.weightDecayMask),
-                                  seed: recipe.seed, layout: layout, runtime: runtime)
+                                  seed: recipe.seed, layout: layout, runtime: runtime, sharding: try recipe.shardingStage)
         var position: [String: Int64] = [:]
         var summary = Summary()
         if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
@@ -69,7 +69,8 @@ public final class TrainingRun {
             try checkDrift(from: contents.recipe, checkpoint: latest.path, allowed: allowRecipeChange)
         } else if runtime.isMain {
             try FileManager.default.createDirectory(at: checkpoints.folder, withIntermediateDirectories: true)
-            log("run \(recipe.name): \(model.modelType), \(model.parameterCount) parameters, \(layout.devices) devices on \(layout.ranks) rank(s), \(recipe.totalSteps) steps")
+            log("run \(recipe.name): \(model.modelType), \(model.parameterCount) parameters, \(layout.devices) devices on \(layout.ranks) rank(s)"
+                + (trainer.shards != nil ? ", state sharded (\(trainer.sharding.rawValue))" : "") + ", \(recipe.totalSteps) steps")
         }
         let logger = runtime.isMain ? try RunLogger(folder: checkpoints.folder, accuracyName: objective.accuracyName, print: log) : nil
         let starts = recipe.phaseStarts
@@ -120,9 +121,9 @@ public final class TrainingRun {
                 if checkpoints.isDue(step: trainer.step) || trainer.step == end || result.stopRequested {
                     var position = loader.position
                     position["phase"] = Int64(index)
+                    let path = checkpoints.path(step: trainer.step)
+                    try trainer.checkpoint(to: path, recipe: recipeText, dataPosition: position)
                     if runtime.isMain {
-                        let path = checkpoints.path(step: trainer.step)
-                        try trainer.save(to: path, recipe: recipeText, dataPosition: position)
                         summary.checkpoints.append(path)
                         checkpoints.prune()
                     }
