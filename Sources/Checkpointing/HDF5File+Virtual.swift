@@ -79,3 +79,16 @@ extension HDF5File {
         }
     }
 }
+
+extension HDF5File {
+    /// Whether `name` is a virtual dataset.
+    func isVirtual(_ name: String) throws -> Bool {
+        try withHDF5 {
+            try withDataset(name) { dataset, _ in
+                let properties = H5Dget_create_plist(dataset)
+                defer { H5Pclose(properties) }
+                return H5Pget_layout(properties) == H5D_VIRTUAL
+            }
+        }
+    }
+}
