@@ -4,19 +4,30 @@ import Kernels
 /// its gradient into the store's gradient buffer; unbound, they are plain constants (evaluation).
 public final class Parameters {
     public let store: ParameterStore
-    private let tape: Tape?
-    private var handedOut: [String: Tensor] = [:]
+    let tape: Tape?
+    fileprivate var handedOut: [String: Tensor] = [:]
     /// Leaf id on the tape → index of the parameter in `store.entries`.
     var entryOfLeaf: [Int: Int] = [:]
+    /// Blocks passed to `recomputed` keep only their input and recompute the rest in backward.
+    let recomputesBlocks: Bool
+    /// Told each parameter's entry index once backward has completed its gradient.
+    let gradientReady: ((Int) -> Void)?
+    /// Parameters read inside recomputed blocks: their gradients complete inside the block's backward.
+    var namesInRecomputedBlocks: Set<String> = []
 
-    init(store: ParameterStore, tape: Tape?) {
+    init(store: ParameterStore, tape: Tape?, recomputesBlocks: Bool = false, gradientReady: ((Int) -> Void)? = nil) {
         self.store = store
         self.tape = tape
+        self.recomputesBlocks = recomputesBlocks
+        self.gradientReady = gradientReady
     }
 
     /// The parameter `name`; asking twice gives the same tensor (so tied weights share one leaf).
     public subscript(_ name: String) -> Tensor {
         get throws {
+            if namesInRecomputedBlocks.contains(name) {
+                throw TensorError.invalidArgument(operation: "Parameters", reason: "\(name) is read both inside a recomputed block and outside it")
+            }
             if let existing = handedOut[name] { return existing }
             let value = try store.value(name)
             let tensor = try tape.map { try $0.parameter(value, accumulatingInto: try store.gradient(name)) } ?? value
@@ -27,16 +38,24 @@ public final class Parameters {
     }
 }
 
+extension Parameters {
+    /// Names handed out so far.
+    var namesRead: Set<String> { Set(handedOut.keys) }
+    func isHandedOut(_ name: String) -> Bool { handedOut[name] != nil }
+}
+
 extension ParameterStore {
     /// Evaluates `body` and adds d(result)/d(parameter) into `gradients` (it accumulates: call
     /// `zeroGradients()` between optimizer steps). Returns the scalar result. `gradientReady` is
     /// told the index (in `entries`) of each parameter as soon as backward has finished its gradient
     /// (data-parallel training starts communicating then); parameters the result does not depend on
     /// are never reported.
+    /// With `recompute`, blocks the model passes to `Parameters.recomputed` keep only their input
+    /// during forward and are recomputed in backward (same bits, less memory).
     @discardableResult
-    public func valueWithGradient(gradientReady: ((Int) -> Void)? = nil, _ body: (Parameters) throws -> Tensor) throws -> Float {
+    public func valueWithGradient(gradientReady: ((Int) -> Void)? = nil, recompute: Bool = false, _ body: (Parameters) throws -> Tensor) throws -> Float {
         let tape = Tape()
-        let parameters = Parameters(store: self, tape: tape)
+        let parameters = Parameters(store: self, tape: tape, recomputesBlocks: recompute, gradientReady: gradientReady)
         if let gradientReady {
             tape.sinkCompleted = { [unowned parameters] id in
                 if let entry = parameters.entryOfLeaf[id] { gradientReady(entry) }

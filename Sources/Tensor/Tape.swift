@@ -168,6 +168,18 @@ public final class Tape {
         return nextID
     }
 
+    /// Records `output` on this tape as made by `operation` from `inputs`, even where no input is on
+    /// it (a recomputed block whose parameters are its only differentiable inputs).
+    func record(_ operation: String, output: Tensor, inputs: [Tensor], pullback: @escaping Pullback) -> Tensor {
+        let inputNodes: [TapeNode?] = inputs.map { input in
+            guard let node = input.node, node.tape === self else { return nil }
+            return node
+        }
+        let id = makeID()
+        records[id] = Record(operation: operation, inputs: inputNodes, pullback: pullback)
+        return Tensor(shape: output.shape, storage: output.storage, node: TapeNode(tape: self, id: id))
+    }
+
     /// Records `output` as made by `operation` from `inputs`; returns it attached to the tape, or
     /// unchanged when no input needs a gradient.
     static func record(_ operation: String, output: Tensor, inputs: [Tensor], accumulators: [Int: SinkAccumulator] = [:],

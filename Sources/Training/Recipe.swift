@@ -26,6 +26,9 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// How much of the training state each rank holds: replicated, optimizer (ZeRO-1), gradients
     /// (ZeRO-2) or parameters (ZeRO-3). Every choice computes the same bits.
     public var sharding: String = Sharding.replicated.rawValue
+    /// Keep only each block's input during forward and recompute the block in backward (less
+    /// memory for long rows, about one more forward of compute; the same bits).
+    public var recompute: Bool = false
 
     /// `type` names the model family (transformers' `model_type`: roberta, gptj); the other keys
     /// are the family's (see its config's `RecipeSection`) and are handed to the registry as they are.
@@ -184,7 +187,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, seed, devices, model, optimizer, phases, output, sharding
+        case name, seed, devices, model, optimizer, phases, output, sharding, recompute
         case evalEvery = "eval_every", evalBatches = "eval_batches", checkpointEvery = "checkpoint_every"
         case keepCheckpoints = "keep_checkpoints", logEvery = "log_every", keepSteps = "keep_steps"
     }
@@ -207,6 +210,7 @@ extension Recipe {
         logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 1
         output = try c.decodeIfPresent(String.self, forKey: .output)
         sharding = try c.decodeIfPresent(String.self, forKey: .sharding) ?? Sharding.replicated.rawValue
+        recompute = try c.decodeIfPresent(Bool.self, forKey: .recompute) ?? false
     }
 }
 

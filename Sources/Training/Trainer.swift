@@ -25,6 +25,8 @@ public final class Trainer<Objective: TrainingObjective> {
     public let layout: DeviceLayout
     let reducer: GradientReducer
     public let sharding: Sharding
+    /// Blocks are recomputed in backward instead of keeping their activations.
+    public var recompute = false
     /// Every rank's range of the flat buffer when sharded over more than one rank; nil otherwise.
     public let shards: ParameterShards?
     /// Updates done so far (across phases: the training step).
@@ -87,7 +89,7 @@ public final class Trainer<Objective: TrainingObjective> {
                 let isLast = local == deviceBatches.count - 1 && index == micro - 1
                 var output: LanguageModelOutput?
                 let dropoutKey = key.with(stream: RandomStream.dropoutBase + index * model.dropoutSiteCount)
-                let loss = try parameters.valueWithGradient(gradientReady: isLast ? { [reducer] in reducer.parameterReady($0) } : nil) { p in
+                let loss = try parameters.valueWithGradient(gradientReady: isLast ? { [reducer] in reducer.parameterReady($0) } : nil, recompute: recompute) { p in
                     output = try objective.loss(p, batch: batch, mode: .training(dropoutKey: dropoutKey))
                     return output!.loss
                 }

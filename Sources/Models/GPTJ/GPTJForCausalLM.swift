@@ -55,7 +55,8 @@ public struct GPTJForCausalLM: Sendable {
         x = try Layer.dropout(x, probability: config.embeddingDropout, site: 0, mode: mode)
         let mask = try Tensor.causalAdditiveMask(attentionMask: attentionMask, queries: t)  // [B, 1, T, S]
         for index in 0..<config.layerCount {
-            x = try block(p, layer: index, x, positions: positions, mask: mask, mode: mode, cache: cache?.layers[index])
+            let layerCache = cache?.layers[index]
+            x = try p.recomputed(x) { p, x in try self.block(p, layer: index, x, positions: positions, mask: mask, mode: mode, cache: layerCache) }
         }
         return try Layer.layerNorm(x, p, GPTJName.finalNorm, epsilon: config.layerNormEpsilon)
     }

@@ -64,7 +64,7 @@ public struct RobertaEncoder: Sendable {
         var x = try embeddings(p, inputIDs: inputIDs, mode: mode)
         let mask = try Tensor.additiveMask(attentionMask: attentionMask)  // [B, 1, 1, T]
         for index in 0..<config.layerCount {
-            x = try encoderBlock(p, layer: index, x, mask: mask, mode: mode)
+            x = try p.recomputed(x) { p, x in try self.encoderBlock(p, layer: index, x, mask: mask, mode: mode) }
         }
         return x
     }

@@ -10,7 +10,7 @@ enum RecipeDrift {
         let path: String
         let old: String, new: String
 
-        static let bookkeeping: Set<String> = ["output", "log_every", "eval_every", "eval_batches", "checkpoint_every", "keep_checkpoints", "keep_steps", "sharding"]
+        static let bookkeeping: Set<String> = ["output", "log_every", "eval_every", "eval_batches", "checkpoint_every", "keep_checkpoints", "keep_steps", "sharding", "recompute"]
         var isBookkeeping: Bool { Self.bookkeeping.contains(String(path.prefix { $0 != "." })) }
         var description: String { "\(path) \(old) → \(new)" }
     }

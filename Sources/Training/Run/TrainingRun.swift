@@ -61,6 +61,7 @@ public final class TrainingRun {
         let trainer = try Trainer(objective: objective, optimizer: recipe.optimizerConfiguration,
                                   decayMask: try WeightDecayMask.named(recipe.optimizer.weightDecayMask),
                                   seed: recipe.seed, layout: layout, runtime: runtime, sharding: try recipe.shardingStage)
+        trainer.recompute = recipe.recompute
         var position: [String: Int64] = [:]
         var summary = Summary()
         if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
