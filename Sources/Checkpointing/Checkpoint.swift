@@ -118,14 +118,20 @@ public enum Checkpoint {
     /// written whole and sharded ones (`ShardedCheckpoint`) alike, whatever the number of shards.
     /// Nothing is half-loaded into the optimizer's count on failure, but `store` may hold partially
     /// read values: callers load into fresh stores.
-    public static func read(from path: String, into store: ParameterStore, optimizer: AdamW? = nil) throws -> CheckpointContents {
+    /// `parameterRange`: read only that part of the parameters (a ZeRO-3 rank's own shard).
+    public static func read(from path: String, into store: ParameterStore, optimizer: AdamW? = nil,
+                            parameterRange: Range<Int>? = nil) throws -> CheckpointContents {
         let file = try HDF5File.open(at: path)
         let version = try file.readIntegers(at: "/format_version")
         guard version == [formatVersion] else {
             throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version), this build reads version \(formatVersion)")
         }
         if file.exists("/shards") { try ShardedCheckpoint.checkShards(of: file) }
-        try readTensors(of: store, into: store.values, under: "/params", from: file)
+        if let range = parameterRange {
+            try readTensors(of: store, into: UnsafeMutableBufferPointer(rebasing: store.values[range]), range: range, under: "/params", from: file)
+        } else {
+            try readTensors(of: store, into: store.values, under: "/params", from: file)
+        }
         let hasOptimizerState = file.exists("/optimizer")
         if let optimizer {
             guard hasOptimizerState else {

@@ -64,3 +64,23 @@ extension MPIRuntime {
         Watchdog.shared.guarding(what()) { _ = MPI_Wait(&request, cmpi_status_ignore()) }
     }
 }
+
+extension MPIRuntime {
+    /// `buffer[range]` completed on every rank from the ranks owning its pieces (`shards`), in
+    /// place. Both ends of `range` are multiples of 16 floats.
+    public func allGather(_ buffer: UnsafeMutablePointer<Float>, range: Range<Int>, shards: ParameterShards, what: @autoclosure () -> String) {
+        guard size > 1 else { return }
+        let unit = 16
+        precondition(range.lowerBound % unit == 0 && range.upperBound % unit == 0, "gathered ranges must be multiples of 16 floats")
+        var type: MPI_Datatype? = nil
+        MPI_Type_contiguous(Int32(unit), cmpi_float(), &type)
+        MPI_Type_commit(&type)
+        defer { MPI_Type_free(&type) }
+        let pieces = shards.split(range)
+        let counts = pieces.map { Int32($0.count / unit) }
+        let displacements = pieces.map { Int32(($0.isEmpty ? 0 : $0.lowerBound - range.lowerBound) / unit) }
+        Watchdog.shared.guarding(what()) {
+            _ = MPI_Allgatherv(cmpi_in_place(), 0, type, buffer + range.lowerBound, counts, displacements, type, cmpi_comm_world())
+        }
+    }
+}

@@ -14,12 +14,16 @@ public final class Parameters {
     let gradientReady: ((Int) -> Void)?
     /// Parameters read inside recomputed blocks: their gradients complete inside the block's backward.
     var namesInRecomputedBlocks: Set<String> = []
+    /// Sharded parameters (ZeRO-3): gathered before they are handed out.
+    let residency: ParameterResidency?
 
-    init(store: ParameterStore, tape: Tape?, recomputesBlocks: Bool = false, gradientReady: ((Int) -> Void)? = nil) {
+    init(store: ParameterStore, tape: Tape?, recomputesBlocks: Bool = false, gradientReady: ((Int) -> Void)? = nil,
+         residency: ParameterResidency? = nil) {
         self.store = store
         self.tape = tape
         self.recomputesBlocks = recomputesBlocks
         self.gradientReady = gradientReady
+        self.residency = residency
     }
 
     /// The parameter `name`; asking twice gives the same tensor (so tied weights share one leaf).
@@ -29,6 +33,7 @@ public final class Parameters {
                 throw TensorError.invalidArgument(operation: "Parameters", reason: "\(name) is read both inside a recomputed block and outside it")
             }
             if let existing = handedOut[name] { return existing }
+            if let residency { residency.require(try store.index(of: name)) }
             let value = try store.value(name)
             let tensor = try tape.map { try $0.parameter(value, accumulatingInto: try store.gradient(name)) } ?? value
             if let id = tensor.node?.id { entryOfLeaf[id] = try store.index(of: name) }
@@ -53,9 +58,13 @@ extension ParameterStore {
     /// With `recompute`, blocks the model passes to `Parameters.recomputed` keep only their input
     /// during forward and are recomputed in backward (same bits, less memory).
     @discardableResult
-    public func valueWithGradient(gradientReady: ((Int) -> Void)? = nil, recompute: Bool = false, _ body: (Parameters) throws -> Tensor) throws -> Float {
+    /// `residency`: the parameters are sharded (ZeRO-3) and gathered as they are read; blocks are
+    /// then always recomputed, so that their parameters can be dropped between forward and backward.
+    public func valueWithGradient(gradientReady: ((Int) -> Void)? = nil, recompute: Bool = false, residency: ParameterResidency? = nil,
+                                  _ body: (Parameters) throws -> Tensor) throws -> Float {
         let tape = Tape()
-        let parameters = Parameters(store: self, tape: tape, recomputesBlocks: recompute, gradientReady: gradientReady)
+        let parameters = Parameters(store: self, tape: tape, recomputesBlocks: recompute || residency != nil, gradientReady: gradientReady,
+                                    residency: residency)
         if let gradientReady {
             tape.sinkCompleted = { [unowned parameters] id in
                 if let entry = parameters.entryOfLeaf[id] { gradientReady(entry) }
@@ -69,9 +78,10 @@ extension ParameterStore {
         return try result.scalar
     }
 
-    /// Evaluates `body` with constant parameters: nothing is recorded.
-    public func value<Result>(_ body: (Parameters) throws -> Result) rethrows -> Result {
-        try body(Parameters(store: self, tape: nil))
+    /// Evaluates `body` with constant parameters: nothing is recorded. `residency`: sharded
+    /// parameters, gathered as they are read and dropped after each block.
+    public func value<Result>(residency: ParameterResidency? = nil, _ body: (Parameters) throws -> Result) rethrows -> Result {
+        try body(Parameters(store: self, tape: nil, residency: residency))
     }
 }
 

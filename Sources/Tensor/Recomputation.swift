@@ -4,29 +4,51 @@ extension Parameters {
     /// (see `ParameterStore.valueWithGradient(recompute:)`) forward runs it without recording and
     /// keeps only `x`; backward runs it again on a tape of its own and back-propagates through it
     /// at once, adding into the same gradient buffers in the same order: the result is bit for bit
-    /// that of recording everything. Otherwise it is just `block(self, x)`.
+    /// that of recording everything. Otherwise it is just `block(self, x)`. With sharded
+    /// parameters (`residency`) the block's parameters are gathered for each run and dropped after.
     public func recomputed(_ x: Tensor, _ block: @escaping (Parameters, Tensor) throws -> Tensor) throws -> Tensor {
-        guard recomputesBlocks, let tape, tape.isRecording else { return try block(self, x) }
-        let constants = Parameters(store: store, tape: nil)
-        let output = try block(constants, x.detached)
-        let names = constants.namesRead
-        if let shared = names.first(where: { isHandedOut($0) }) {
-            throw TensorError.invalidArgument(operation: "Parameters.recomputed", reason: "\(shared) is read both inside a recomputed block and outside it")
+        guard let tape, tape.isRecording else {
+            guard let residency else { return try block(self, x) }
+            return try scoped(Parameters(store: store, tape: nil, residency: residency)) { try block($0, x) }
         }
-        namesInRecomputedBlocks.formUnion(names)
-        let store = self.store, gradientReady = self.gradientReady, input = x.detached
+        guard recomputesBlocks else { return try block(self, x) }
+        let output = try scoped(Parameters(store: store, tape: nil, residency: residency)) { constants in
+            let output = try block(constants, x.detached)
+            if let shared = constants.namesRead.first(where: { isHandedOut($0) }) {
+                throw TensorError.invalidArgument(operation: "Parameters.recomputed", reason: "\(shared) is read both inside a recomputed block and outside it")
+            }
+            namesInRecomputedBlocks.formUnion(constants.namesRead)
+            return output
+        }
+        let store = self.store, gradientReady = self.gradientReady, residency = self.residency, input = x.detached
         return tape.record("recomputed block", output: output, inputs: [x]) { gradient, needed in
             let inner = Tape()
-            let parameters = Parameters(store: store, tape: inner)
+            let parameters = Parameters(store: store, tape: inner, residency: residency)
             if let gradientReady {
                 inner.sinkCompleted = { [unowned parameters] id in
                     if let entry = parameters.entryOfLeaf[id] { gradientReady(entry) }
                 }
             }
-            let variable = inner.variable(input)
-            let recomputed = try block(parameters, variable)
-            try inner.backward(from: recomputed, seed: gradient)
-            return [needed[0] ? try inner.gradient(of: variable) : nil]
+            return try Parameters.scoped(parameters) { parameters in
+                let variable = inner.variable(input)
+                let recomputed = try block(parameters, variable)
+                try inner.backward(from: recomputed, seed: gradient)
+                return [needed[0] ? try inner.gradient(of: variable) : nil]
+            }
         }
+    }
+
+    /// Runs `body` on `parameters`, then gives back (to the residency) every parameter it read.
+    static func scoped<Result>(_ parameters: Parameters, _ body: (Parameters) throws -> Result) throws -> Result {
+        defer {
+            if let residency = parameters.residency {
+                residency.release(parameters.namesRead.compactMap { try? parameters.store.index(of: $0) }.sorted())
+            }
+        }
+        return try body(parameters)
+    }
+
+    func scoped<Result>(_ parameters: Parameters, _ body: (Parameters) throws -> Result) throws -> Result {
+        try Parameters.scoped(parameters, body)
     }
 }

@@ -29,15 +29,14 @@ public final class Trainer<Objective: TrainingObjective> {
     public var recompute = false
     /// Every rank's range of the flat buffer when sharded over more than one rank; nil otherwise.
     public let shards: ParameterShards?
+    /// ZeRO-3: the parameters other ranks own, gathered while read (blocks are then recomputed).
+    public let gathered: GatheredParameters?
     /// Updates done so far (across phases: the training step).
     public var step: Int
 
     /// A fresh run: parameters initialised from `seed`. With a `runtime`, gradients are averaged over MPI.
     public init(objective: Objective, optimizer configuration: AdamWConfiguration, decayMask: WeightDecayMask = .bertin, seed: UInt64,
                 layout: DeviceLayout = .single, runtime: MPIRuntime? = nil, sharding: Sharding = .replicated) throws {
-        guard sharding != .parameters else {
-            throw TrainingError.invalidRecipe("sharding: parameters (ZeRO-3, per-layer parameter gathering) is not implemented yet; use optimizer (ZeRO-1) or gradients (ZeRO-2)")
-        }
         self.objective = objective
         let store = try objective.model.makeParameterStore()
         try objective.model.initialize(store, seed: seed)
@@ -49,7 +48,9 @@ public final class Trainer<Objective: TrainingObjective> {
         self.layout = layout
         self.sharding = sharding
         self.shards = shards
-        reducer = GradientReducer(store: store, runtime: runtime, devices: layout.devices, shards: shards, releasesGradients: sharding == .gradients)
+        reducer = GradientReducer(store: store, runtime: runtime, devices: layout.devices, shards: shards, releasesGradients: sharding != .optimizer)
+        gathered = sharding == .parameters ? shards.map { GatheredParameters(store: store, shards: $0, runtime: runtime!) } : nil
+        gathered?.dropForeignValues()
         step = 0
     }
 
@@ -65,7 +66,7 @@ public final class Trainer<Objective: TrainingObjective> {
     /// (every value is read again) or stop.
     @discardableResult
     public func load(_ checkpoint: String) throws -> CheckpointContents {
-        let contents = try Checkpoint.read(from: checkpoint, into: parameters, optimizer: optimizer)
+        let contents = try Checkpoint.read(from: checkpoint, into: parameters, optimizer: optimizer, parameterRange: gathered?.owned)
         step = contents.progress.step
         seed = contents.progress.seed
         return contents
@@ -79,7 +80,7 @@ public final class Trainer<Objective: TrainingObjective> {
               deviceBatches.allSatisfy({ $0.count == micro }) else {
             throw TrainingError.invalidLayout("expected \(layout.devicesPerRank) devices with the same number of micro-batches each")
         }
-        parameters.zeroGradients(releasingMemory: shards != nil && sharding == .gradients)
+        parameters.zeroGradients(releasingMemory: shards != nil && sharding != .optimizer)
         reducer.reset()
         var lossSum = 0.0, correct = 0, labelled = 0
         for (local, batches) in deviceBatches.enumerated() {
@@ -89,7 +90,8 @@ public final class Trainer<Objective: TrainingObjective> {
                 let isLast = local == deviceBatches.count - 1 && index == micro - 1
                 var output: LanguageModelOutput?
                 let dropoutKey = key.with(stream: RandomStream.dropoutBase + index * model.dropoutSiteCount)
-                let loss = try parameters.valueWithGradient(gradientReady: isLast ? { [reducer] in reducer.parameterReady($0) } : nil, recompute: recompute) { p in
+                let loss = try parameters.valueWithGradient(gradientReady: isLast ? { [reducer] in reducer.parameterReady($0) } : nil, recompute: recompute,
+                                                            residency: gathered) { p in
                     output = try objective.loss(p, batch: batch, mode: .training(dropoutKey: dropoutKey))
                     return output!.loss
                 }
@@ -109,8 +111,10 @@ public final class Trainer<Objective: TrainingObjective> {
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step, loss: loss) }
         let report: AdamW.StepReport
         if let shards, let runtime = reducer.runtime {
+            gathered?.releaseAll()
             report = try optimizer.step(parameters, learningRate: learningRate) { runtime.allGather($0, what: "the gradient norm's partial sums of step \(step)") }
-            runtime.allGather(parameters.values.baseAddress!, shards: shards, what: "the updated parameters of step \(step)")
+            // Stages 1-2 hold every parameter: each rank's updated range goes to all. Stage 3 keeps its own.
+            if gathered == nil { runtime.allGather(parameters.values.baseAddress!, shards: shards, what: "the updated parameters of step \(step)") }
         } else {
             report = try optimizer.step(parameters, learningRate: learningRate)
         }
@@ -118,6 +122,20 @@ public final class Trainer<Objective: TrainingObjective> {
         return StepResult(loss: loss, accuracy: totals[1] / max(totals[2], 1), labelledTokens: Int(totals[2]),
                           learningRate: report.learningRate, gradientNorm: report.gradientNorm,
                           communicationWaitSeconds: reducer.lastWaitSeconds, stopRequested: totals[3] > 0)
+    }
+
+    /// Evaluates `body` on the current parameters without recording (gathering sharded ones as read).
+    /// Every rank must make the same calls when parameters are sharded.
+    public func evaluate<Result>(_ body: (Parameters) throws -> Result) throws -> Result {
+        defer { gathered?.releaseAll() }
+        return try parameters.value(residency: gathered, body)
+    }
+
+    /// Loads `checkpoint`'s parameters (and, with `optimizerState`, its moments and count) without
+    /// its progress: a phase that starts from another run's weights.
+    public func loadWeights(from checkpoint: String, optimizerState: Bool) throws {
+        _ = try Checkpoint.read(from: checkpoint, into: parameters, optimizer: optimizerState ? optimizer : nil,
+                                parameterRange: gathered?.owned)
     }
 
     /// Saves the whole state atomically (see `Checkpoint.write`). Call on one rank only, in a

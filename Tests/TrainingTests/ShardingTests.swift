@@ -71,11 +71,11 @@ extension MPITrainingTests {
         let reference = try Self.trainGPTJ(ranks: 2, output: replicated, steps)
         #expect(reference.status == 0, "\(reference.output)")
         let expected = try Self.state(replicated.appendingPathComponent("step-00000006.h5").path)
-        for (stage, ranks) in [("optimizer", 2), ("gradients", 2), ("optimizer", 4), ("gradients", 4)] {
+        for (stage, ranks, recompute) in [("optimizer", 2, false), ("gradients", 2, false), ("optimizer", 4, false), ("gradients", 4, true)] {
             let output = Self.folder("gptj-zero-\(stage)-np\(ranks)")
-            let outcome = try Self.trainGPTJ(ranks: ranks, output: output, steps + ["sharding=\(stage)"])
+            let outcome = try Self.trainGPTJ(ranks: ranks, output: output, steps + ["sharding=\(stage)", "recompute=\(recompute)"])
             #expect(outcome.status == 0, "\(outcome.output)")
-            try Self.expectSameState("gptj sharding \(stage) np \(ranks)", output, "step-00000006.h5", expected)
+            try Self.expectSameState("gptj sharding \(stage) np \(ranks)\(recompute ? " with recomputation" : "")", output, "step-00000006.h5", expected)
         }
     }
 

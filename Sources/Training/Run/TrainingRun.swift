@@ -145,7 +145,7 @@ public final class TrainingRun {
         let phase = recipe.phases[index]
         if index > 0, phase.optimizerState == "fresh" { trainer.optimizer.reset() }
         if let source = phase.initializeFrom {
-            _ = try Checkpoint.read(from: source, into: trainer.parameters, optimizer: phase.optimizerState == "keep" ? trainer.optimizer : nil)
+            try trainer.loadWeights(from: source, optimizerState: phase.optimizerState == "keep")
             if runtime.isMain { log("phase \(phase.name) starts from \(source)") }
         }
     }
@@ -171,8 +171,12 @@ public final class TrainingRun {
                 let start = batch * global + device * perDeviceBatch
                 let input = try trainer.objective.batch(rows: (start..<(start + perDeviceBatch)).map { rows.row($0) },
                                                         seed: RunSeed.evaluation(recipe.seed), step: batch, device: device, micro: 0)
-                guard trainer.objective.hasTargets(input) else { continue }
-                let output = try trainer.parameters.value { p in try trainer.objective.loss(p, batch: input, mode: .evaluation) }
+                // Sharded parameters are gathered collectively: every rank evaluates every batch.
+                guard trainer.objective.hasTargets(input) else {
+                    if trainer.gathered != nil { _ = try? trainer.evaluate { p in try trainer.objective.loss(p, batch: input, mode: .evaluation) } }
+                    continue
+                }
+                let output = try trainer.evaluate { p in try trainer.objective.loss(p, batch: input, mode: .evaluation) }
                 totals[0] += Double(try output.loss.scalar) * Double(output.labelledCount)
                 totals[1] += Double(output.correctCount)
                 totals[2] += Double(output.labelledCount)
