@@ -59,7 +59,7 @@ public final class GradientReducer {
         let sharded = (runtime?.size ?? 1) > 1 ? shards : nil
         self.shards = sharded
         self.releasesGradients = sharded != nil && releasesGradients
-        stagingLimit = 4 * bucketBytes
+        stagingLimit = 2 * bucketBytes
         var buckets: [Bucket] = []
         var current: [Int] = []
         var limit = firstBucketBytes / 8

@@ -45,7 +45,7 @@ public final class ParameterStore {
         }
         self.entries = entries
         self.index = index
-        valueBuffer = FloatBuffer(count: offset)
+        valueBuffer = FloatBuffer(count: offset, untouched: true)
         gradientBuffer = FloatBuffer(count: offset, untouched: true)
         values = valueBuffer.values
         gradients = gradientBuffer.values
@@ -94,6 +94,23 @@ public final class ParameterStore {
 
     /// `releasingMemory`: whole pages go back to the OS instead of being written (sharded runs,
     /// whose ranks keep only their own range of the gradients resident).
+    /// ZeRO-3: the only part of `values` this process keeps. Code that writes a whole model
+    /// (initialisation) calls `settle` after each parameter, so the rest never stays resident.
+    public var keptRange: Range<Int>?
+
+    /// Gives back the pages of `entry`'s values outside `keptRange` (they read as zero).
+    public func settle(_ entry: Entry) {
+        guard let kept = keptRange else { return }
+        let range = entry.offset..<(entry.offset + entry.count)
+        if range.lowerBound < kept.lowerBound {
+            zeroReleasingPages(values.baseAddress! + range.lowerBound, count: min(range.upperBound, kept.lowerBound) - range.lowerBound)
+        }
+        if range.upperBound > kept.upperBound {
+            let start = max(range.lowerBound, kept.upperBound)
+            zeroReleasingPages(values.baseAddress! + start, count: range.upperBound - start)
+        }
+    }
+
     public func zeroGradients(releasingMemory: Bool = false) {
         if releasingMemory { zeroReleasingPages(gradients.baseAddress!, count: gradients.count) } else { gradients.update(repeating: 0) }
     }

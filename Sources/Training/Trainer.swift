@@ -39,10 +39,11 @@ public final class Trainer<Objective: TrainingObjective> {
                 layout: DeviceLayout = .single, runtime: MPIRuntime? = nil, sharding: Sharding = .replicated) throws {
         self.objective = objective
         let store = try objective.model.makeParameterStore()
-        try objective.model.initialize(store, seed: seed)
-        parameters = store
         let ranks = runtime?.size ?? 1
         let shards = sharding.isSharded && ranks > 1 ? ParameterShards(count: store.bufferCount, ranks: ranks) : nil
+        if sharding == .parameters, let shards { store.keptRange = shards.ranges[runtime!.rank] }
+        try objective.model.initialize(store, seed: seed)
+        parameters = store
         optimizer = try AdamW(configuration: configuration, parameters: store, decayMask: decayMask, ownedRange: shards?.ranges[runtime!.rank])
         self.seed = seed
         self.layout = layout

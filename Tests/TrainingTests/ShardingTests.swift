@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import Training
 
-/// ZeRO stages 1 and 2 under mpirun: the same bits as the replicated run at every stage and rank
-/// count, with one or several devices per rank, and sharded checkpoints that resume on any layout.
+/// ZeRO stages 1, 2 and 3 under mpirun: the same bits as the replicated run at every stage and
+/// rank count, with one or several devices per rank, and sharded checkpoints that resume on any layout.
 extension MPITrainingTests {
     /// Copies a checkpoint (a whole file, or a sharded index with its shard folder) between run folders.
     static func copyCheckpoint(_ name: String, from source: URL, to destination: URL) throws {
@@ -28,7 +28,7 @@ extension MPITrainingTests {
         #expect(reference.status == 0, "\(reference.output)")
         let expected = try Self.state(replicated.appendingPathComponent("step-00000008.h5").path)
         var runs: [String: URL] = [:]
-        for stage in ["optimizer", "gradients"] {
+        for stage in ["optimizer", "gradients", "parameters"] {
             for ranks in [2, 4] {
                 let output = Self.folder("zero-\(stage)-np\(ranks)")
                 let outcome = try Self.train(ranks: ranks, output: output, steps + ["sharding=\(stage)"])
@@ -47,12 +47,17 @@ extension MPITrainingTests {
         #expect(try Self.train(ranks: 4, output: gradientsPerRank, steps + ["devices=4", "sharding=gradients"]).status == 0)
         try Self.expectSameState("sharding gradients, 4 ranks of one device", gradientsPerRank, "step-00000008.h5", expectedPerRank)
 
-        // Saved by 4 ranks sharding gradients, resumed by 2 sharding the optimizer ...
+        // Saved by 4 ranks sharding parameters, resumed by 2 sharding the optimizer ...
         let crossed = Self.folder("zero-resume-4to2")
-        try Self.copyCheckpoint("step-00000003.h5", from: runs["gradients-4"]!, to: crossed)
+        try Self.copyCheckpoint("step-00000003.h5", from: runs["parameters-4"]!, to: crossed)
         let resumed = try Self.train(ranks: 2, output: crossed, steps + ["sharding=optimizer"], resume: true)
         #expect(resumed.status == 0 && resumed.output.contains("resuming from"), "\(resumed.output)")
-        try Self.expectSameState("saved by np 4 gradients, resumed by np 2 optimizer", crossed, "step-00000008.h5", expected)
+        try Self.expectSameState("saved by np 4 parameters, resumed by np 2 optimizer", crossed, "step-00000008.h5", expected)
+        // ... by 2 ranks sharding parameters, from 4 sharding gradients ...
+        let regathered = Self.folder("zero-resume-gradients-to-parameters")
+        try Self.copyCheckpoint("step-00000003.h5", from: runs["gradients-4"]!, to: regathered)
+        #expect(try Self.train(ranks: 2, output: regathered, steps + ["sharding=parameters"], resume: true).status == 0)
+        try Self.expectSameState("saved by np 4 gradients, resumed by np 2 parameters", regathered, "step-00000008.h5", expected)
         // ... by a plain replicated process ...
         let plain = Self.folder("zero-resume-plain")
         try Self.copyCheckpoint("step-00000006.h5", from: runs["optimizer-2"]!, to: plain)
@@ -71,7 +76,8 @@ extension MPITrainingTests {
         let reference = try Self.trainGPTJ(ranks: 2, output: replicated, steps)
         #expect(reference.status == 0, "\(reference.output)")
         let expected = try Self.state(replicated.appendingPathComponent("step-00000006.h5").path)
-        for (stage, ranks, recompute) in [("optimizer", 2, false), ("gradients", 2, false), ("optimizer", 4, false), ("gradients", 4, true)] {
+        for (stage, ranks, recompute) in [("optimizer", 2, false), ("gradients", 2, false), ("parameters", 2, true), ("optimizer", 4, false),
+                                          ("gradients", 4, true), ("parameters", 4, true)] {
             let output = Self.folder("gptj-zero-\(stage)-np\(ranks)")
             let outcome = try Self.trainGPTJ(ranks: ranks, output: output, steps + ["sharding=\(stage)", "recompute=\(recompute)"])
             #expect(outcome.status == 0, "\(outcome.output)")
@@ -80,7 +86,7 @@ extension MPITrainingTests {
     }
 
     @Test func shardedRunKilledMidRunResumesBitwise() throws {
-        let steps = ["phases.0.steps=40", "phases.1.steps=4", "checkpoint_every=10", "keep_checkpoints=10", "sharding=gradients"]
+        let steps = ["phases.0.steps=40", "phases.1.steps=4", "checkpoint_every=10", "keep_checkpoints=10", "sharding=parameters"]
         let straight = Self.folder("zero-straight")
         #expect(try Self.train(ranks: 2, output: straight, steps).status == 0)
         let killed = Self.folder("zero-killed")

@@ -62,6 +62,8 @@ public protocol LanguageModel: TrainableModel where Configuration: ModelConfigur
     func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor
     /// The pre-training loss of `batch` and the predictions it scored.
     func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput
+    /// Memory of one device's training step besides the parameters (`bertin plan`).
+    func activationEstimate(batch: Int, sequenceLength: Int) -> ActivationEstimate
 }
 
 /// Names a family's transformers files may use besides its layout.

@@ -131,12 +131,20 @@ public final class TrainingRun {
                     runtime.barrier(what: "rank 0's checkpoint of step \(trainer.step)")
                 }
                 if result.stopRequested {
+                    reportPeakMemory()
                     if runtime.isMain { log("stopping on \(StopSignal.isRequested ? StopSignal.signalName : "another rank's signal") after step \(trainer.step): checkpoint written, continue with --resume") }
                     return summary
                 }
             }
         }
+        reportPeakMemory()
         return summary
+    }
+
+    /// Logs every rank's peak resident memory (collective).
+    func reportPeakMemory() {
+        let peaks = PeakMemory.perRank(runtime)
+        if runtime.isMain { log("peak resident memory per rank: " + peaks.map { String($0 >> 20) }.joined(separator: ", ") + " MiB") }
     }
 
     /// A phase that starts (not one resumed inside): a fresh optimizer when asked, and weights
