@@ -105,12 +105,21 @@ public struct SafeTensorsFile {
     /// beside `path` and renamed into place, tensor by tensor (no copy of the whole model).
     public static func write(_ tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)], metadata: [String: String] = ["format": "pt"],
                              storage: StorageType = .float32, to path: String) throws {
-        let sorted = tensors.sorted { $0.name < $1.name }
+        let values = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.values) })
+        try write(layout: tensors.map { ($0.name, $0.shape) }, metadata: metadata, storage: storage, to: path) { Array(values[$0]!) }
+    }
+
+    /// The same, asking `values` for each tensor just before writing it, so that only one tensor
+    /// need be in memory (exporting a model larger than memory from a checkpoint).
+    public static func write(layout: [(name: String, shape: [Int])], metadata: [String: String] = ["format": "pt"], storage: StorageType = .float32,
+                             to path: String, values: (String) throws -> [Float]) throws {
+        let sorted = layout.sorted { $0.name < $1.name }
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for tensor in sorted {
-            header[tensor.name] = ["dtype": storage.dtype, "shape": tensor.shape, "data_offsets": [offset, offset + storage.size * tensor.values.count]]
-            offset += storage.size * tensor.values.count
+            let count = tensor.shape.reduce(1, *)
+            header[tensor.name] = ["dtype": storage.dtype, "shape": tensor.shape, "data_offsets": [offset, offset + storage.size * count]]
+            offset += storage.size * count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
@@ -119,10 +128,14 @@ public struct SafeTensorsFile {
             withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix.append(contentsOf: $0) }
             try handle.write(contentsOf: prefix + json)
             for tensor in sorted {  // little-endian host, as the format
+                let scalars = try values(tensor.name)
+                guard scalars.count == tensor.shape.reduce(1, *) else {
+                    throw AtomicFile.Failure(path: path, reason: "\(tensor.name) holds \(scalars.count) values, its shape \(tensor.shape) needs \(tensor.shape.reduce(1, *))")
+                }
                 switch storage {
-                case .float32: try handle.write(contentsOf: Data(buffer: tensor.values))
-                case .float16: try handle.write(contentsOf: tensor.values.map { Float16($0).bitPattern }.withUnsafeBufferPointer { Data(buffer: $0) })
-                case .bfloat16: try handle.write(contentsOf: tensor.values.map(\.bfloat16Bits).withUnsafeBufferPointer { Data(buffer: $0) })
+                case .float32: try handle.write(contentsOf: scalars.withUnsafeBufferPointer { Data(buffer: $0) })
+                case .float16: try handle.write(contentsOf: scalars.map { Float16($0).bitPattern }.withUnsafeBufferPointer { Data(buffer: $0) })
+                case .bfloat16: try handle.write(contentsOf: scalars.map(\.bfloat16Bits).withUnsafeBufferPointer { Data(buffer: $0) })
                 }
             }
         }

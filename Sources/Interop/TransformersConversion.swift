@@ -15,12 +15,18 @@ public enum TransformersConversion {
         return loaded
     }
 
-    /// checkpoint → transformers directory that `AutoModel*.from_pretrained` loads.
+    /// checkpoint → transformers directory that `AutoModel*.from_pretrained` loads. Streams tensor
+    /// by tensor: only one parameter is in memory at a time (GPT-J-6B's largest is 825 MB), and a
+    /// sharded checkpoint is read through its index.
     @discardableResult
-    public static func exportCheckpoint(_ path: String, to directory: String, storage: SafeTensorsFile.StorageType = .float32) throws -> CheckpointedModel {
-        let loaded = try ModelRegistry.load(checkpoint: path)
-        try TransformersDirectory.save(model: loaded.model, parameters: loaded.parameters, configJSON: loaded.contents.modelConfig,
-                                       to: directory, storage: storage)
-        return loaded
+    public static func exportCheckpoint(_ path: String, to directory: String, storage: SafeTensorsFile.StorageType = .float32) throws -> any TrainableModel {
+        let configJSON = try Checkpoint.modelConfig(at: path)
+        let model = try ModelRegistry.model(checkpoint: path)
+        let reader = try Checkpoint.ParameterReader(path: path, layout: model.layout)
+        let shapes = Dictionary(uniqueKeysWithValues: model.layout.map { ($0.name, $0.shape) })
+        try TransformersDirectory.save(model: model, configJSON: configJSON, to: directory, storage: storage) { name in
+            try reader.floats(name, shape: shapes[name]!)
+        }
+        return model
     }
 }

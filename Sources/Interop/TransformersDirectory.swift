@@ -85,6 +85,15 @@ public enum TransformersDirectory {
     /// the way out (Float32 by default: bit for bit what was trained).
     public static func save(model: any TrainableModel, parameters store: ParameterStore, configJSON: String?, to directory: String,
                             storage: SafeTensorsFile.StorageType = .float32) throws {
+        try save(model: model, configJSON: configJSON, to: directory, storage: storage) { name in
+            let entry = try store.entry(named: name)
+            return Array(UnsafeBufferPointer(start: store.values.baseAddress! + entry.offset, count: entry.count))
+        }
+    }
+
+    /// The same, taking each tensor from `values` just before it is written (one tensor in memory at a time).
+    public static func save(model: any TrainableModel, configJSON: String?, to directory: String, storage: SafeTensorsFile.StorageType = .float32,
+                            values: (String) throws -> [Float]) throws {
         let folder = URL(fileURLWithPath: directory)  // created by the first write
         let configPath = folder.appendingPathComponent("config.json").path
         var config = try model.transformersConfig(mergingInto: configJSON)
@@ -95,10 +104,9 @@ public enum TransformersDirectory {
         do { try AtomicFile.write(to: configPath) { try $0.write(contentsOf: text) } } catch {
             throw InteropError.invalidFile(path: configPath, reason: "cannot write: \(error)")
         }
-        let tensors = store.entries.map { entry in
-            (name: entry.name, shape: entry.shape, values: UnsafeBufferPointer(start: store.values.baseAddress! + entry.offset, count: entry.count))
-        }
-        do { try SafeTensorsFile.write(tensors, storage: storage, to: folder.appendingPathComponent("model.safetensors").path) } catch let failure as AtomicFile.Failure {
+        do {
+            try SafeTensorsFile.write(layout: model.layout, storage: storage, to: folder.appendingPathComponent("model.safetensors").path, values: values)
+        } catch let failure as AtomicFile.Failure {
             throw InteropError.invalidFile(path: failure.path, reason: failure.reason)
         }
     }

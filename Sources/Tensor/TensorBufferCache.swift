@@ -76,6 +76,7 @@ public final class TensorBufferCache: @unchecked Sendable {
         for _ in 0...reach {
             if let block = takeCached(size: candidate) {
                 markLive(candidate)
+                measureAllocation(block, size: candidate)
                 lock.unlock()
                 return (block, candidate)
             }
@@ -87,10 +88,10 @@ public final class TensorBufferCache: @unchecked Sendable {
         let evicted = evictLongestUnused(atLeast: counters.mapped - limit)
         lock.unlock()
         for (address, size) in evicted { munmap(address, size) }
-        if let block = Self.map(wanted) { return (block, wanted) }
+        if let block = Self.map(wanted) { return measured(block, wanted) }
         // The kernel said no: give back everything cached and try once more.
         releaseCached()
-        if let block = Self.map(wanted) { return (block, wanted) }
+        if let block = Self.map(wanted) { return measured(block, wanted) }
         fatalError("out of memory: could not map \(wanted) bytes for a tensor (\(statistics.live) bytes live)")
     }
 
@@ -98,6 +99,7 @@ public final class TensorBufferCache: @unchecked Sendable {
     func deallocate(_ block: UnsafeMutableRawPointer, size: Int) {
         lock.lock()
         frees += 1
+        if !measurements.isEmpty { for measurement in measurements.values where measurement.blocks.remove(UInt(bitPattern: block)) != nil { measurement.live -= size } }
         freeBlocks[size, default: []].append(FreeBlock(address: block, freedAt: frees))
         counters.live -= size
         counters.cached += size
@@ -136,6 +138,51 @@ public final class TensorBufferCache: @unchecked Sendable {
     }
 
     // MARK: Under the lock
+
+    // MARK: - Measuring one thread's peak
+
+    /// Blocks allocated by one thread inside `measuringPeak` and not yet freed.
+    private final class Measurement {
+        var live = 0, peak = 0
+        var blocks = Set<UInt>()
+    }
+
+    /// Open measurements by thread (tests: other threads' tensors must not count).
+    private var measurements: [UInt: Measurement] = [:]
+
+    /// Runs `body` and returns the most bytes live at once among the blocks this thread allocated
+    /// during it: unlike `peakLive`, untouched by tensors of other threads (tests running in parallel).
+    public func measuringPeak<Result>(_ body: () throws -> Result) rethrows -> (result: Result, peakBytes: Int) {
+        let thread = UInt(pthread_self())
+        let measurement = Measurement()
+        lock.lock()
+        measurements[thread] = measurement
+        lock.unlock()
+        defer {
+            lock.lock()
+            measurements[thread] = nil
+            lock.unlock()
+        }
+        let result = try body()
+        lock.lock()
+        defer { lock.unlock() }
+        return (result, measurement.peak)
+    }
+
+    private func measured(_ block: UnsafeMutableRawPointer, _ size: Int) -> (address: UnsafeMutableRawPointer, size: Int) {
+        lock.lock()
+        measureAllocation(block, size: size)
+        lock.unlock()
+        return (block, size)
+    }
+
+    /// Called holding the lock.
+    private func measureAllocation(_ block: UnsafeMutableRawPointer, size: Int) {
+        guard !measurements.isEmpty, let measurement = measurements[UInt(pthread_self())] else { return }
+        measurement.blocks.insert(UInt(bitPattern: block))
+        measurement.live += size
+        measurement.peak = max(measurement.peak, measurement.live)
+    }
 
     private func markLive(_ size: Int) {
         counters.live += size

@@ -5,8 +5,7 @@ import Testing
 
 /// The families' activation formulas (`bertin plan`) against the tape's measured peak.
 @Suite(.serialized) struct ActivationEstimateTests {
-    /// Peak live tensor-buffer bytes of one training step: the least of three runs (other suites
-    /// running in parallel can only raise the process-wide figure).
+    /// Peak live tensor-buffer bytes of one training step (this thread's tensors only).
     func measured(_ model: any LanguageModel, rows: Int, length: Int, recompute: Bool, masked: Bool) throws -> Int {
         let store = try model.makeParameterStore()
         try model.initialize(store, seed: 7)
@@ -15,14 +14,11 @@ import Testing
         // About 15% of the positions labelled for the masked LM, as BERTIN's collator masks.
         let labels = ids.map { row in row.enumerated().map { masked && ($0.offset * 20) % 133 >= 20 ? Int32(-100) : $0.element } }
         let batch = try TokenBatch(inputIDs: ids, labels: labels)
-        return try (0..<3).map { _ in
-            TensorBufferCache.shared.releaseCached()
-            TensorBufferCache.shared.resetPeak()
-            _ = try store.valueWithGradient(recompute: recompute) { p in
+        return try TensorBufferCache.shared.measuringPeak {
+            try store.valueWithGradient(recompute: recompute) { p in
                 try model.trainingLoss(p, batch: batch, mode: .training(dropoutKey: RandomKey(seed: 1, step: 1, device: 0))).loss
             }
-            return TensorBufferCache.shared.statistics.peakLive
-        }.min()!
+        }.peakBytes
     }
 
     func expectClose(_ label: String, estimate: Int, measured: Int) {

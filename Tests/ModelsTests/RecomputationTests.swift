@@ -6,9 +6,8 @@ import Testing
 /// Per-block activation recomputation: the same loss and gradients bit for bit as recording every
 /// activation, with dropout on, and a lower peak of live activation memory.
 @Suite(.serialized) struct RecomputationTests {
-    /// Loss, gradient bits and peak live bytes of one training forward/backward. The buffer cache's
-    /// statistics are process-wide and other suites run in parallel: the peak is the least of three
-    /// runs (others' allocations can only raise it).
+    /// Loss, gradient bits and peak live bytes of one training forward/backward (three runs: the
+    /// same bits each time).
     func step(_ model: any LanguageModel, _ batch: TokenBatch, recompute: Bool) throws -> (Float, [UInt32], Int) {
         let runs = try (0..<3).map { _ in try once(model, batch, recompute: recompute) }
         #expect(Set(runs.map(\.1)).count == 1)
@@ -19,14 +18,14 @@ import Testing
         let store = try model.makeParameterStore()
         try model.initialize(store, seed: 7)
         let key = RandomKey(seed: 11, step: 3, device: 1)
-        TensorBufferCache.shared.releaseCached()
-        TensorBufferCache.shared.resetPeak()
         var readyCount = 0
-        let loss = try store.valueWithGradient(gradientReady: { _ in readyCount += 1 }, recompute: recompute) { p in
-            try model.trainingLoss(p, batch: batch, mode: .training(dropoutKey: key)).loss
+        let (loss, peak) = try TensorBufferCache.shared.measuringPeak {
+            try store.valueWithGradient(gradientReady: { _ in readyCount += 1 }, recompute: recompute) { p in
+                try model.trainingLoss(p, batch: batch, mode: .training(dropoutKey: key)).loss
+            }
         }
         #expect(readyCount == store.entries.count, "every parameter's gradient is reported complete once")
-        return (loss, store.gradients.map(\.bitPattern), TensorBufferCache.shared.statistics.peakLive)
+        return (loss, store.gradients.map(\.bitPattern), peak)
     }
 
     func batch(rows: Int, length: Int, vocabulary: Int, masked: Bool) throws -> TokenBatch {

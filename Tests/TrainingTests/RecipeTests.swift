@@ -65,7 +65,7 @@ import Training
             #expect(throws: TrainingError.invalidRecipe(message)) { try load("tiny-smoke.yaml", [override]) }
         }
         // A key of a feature that does not exist lists the known keys.
-        #expect(throws: TrainingError.self) { try load("tiny-smoke.yaml", ["sharding=parameters"]) }
+        #expect(throws: TrainingError.self) { try load("tiny-smoke.yaml", ["pipeline_stages=4"]) }
         let text = try String(contentsOfFile: Self.root.appendingPathComponent("Recipes/tiny-gptj-smoke.yaml").path, encoding: .utf8)
         #expect(throws: TrainingError.invalidRecipe("typo.yaml: unknown key model.rotary_dims (did you mean rotary_dim?)")) {
             try Recipe.parse(text.replacingOccurrences(of: "rotary_dim:", with: "rotary_dims:"), source: "typo.yaml")
