@@ -6,19 +6,24 @@ public final class Parameters {
     public let store: ParameterStore
     let tape: Tape?
     fileprivate var handedOut: [String: Tensor] = [:]
-    /// Leaf id on the tape → index of the parameter in `store.entries`.
-    var entryOfLeaf: [Int: Int] = [:]
+    /// Leaf id on the tape → index of the parameter in `store.entries`; shared by the `Parameters`
+    /// of one tape (a block's scoped ones write into their parent's).
+    final class LeafEntries { var map: [Int: Int] = [:] }
+    let leafEntries: LeafEntries
+    var entryOfLeaf: [Int: Int] { leafEntries.map }
     /// Blocks passed to `recomputed` keep only their input and recompute the rest in backward.
     let recomputesBlocks: Bool
     /// Told each parameter's entry index once backward has completed its gradient.
     let gradientReady: ((Int) -> Void)?
-    /// Parameters read inside recomputed blocks: their gradients complete inside the block's backward.
+    /// Parameters read inside blocks (`recomputed`), which must not be read outside them: a block's may be
+    /// dropped between passes, and recomputed blocks complete their gradients inside their backward.
     var namesInRecomputedBlocks: Set<String> = []
     /// Sharded parameters (ZeRO-3): gathered before they are handed out.
     let residency: ParameterResidency?
 
     init(store: ParameterStore, tape: Tape?, recomputesBlocks: Bool = false, gradientReady: ((Int) -> Void)? = nil,
-         residency: ParameterResidency? = nil) {
+         residency: ParameterResidency? = nil, leafEntries: LeafEntries = LeafEntries()) {
+        self.leafEntries = leafEntries
         self.store = store
         self.tape = tape
         self.recomputesBlocks = recomputesBlocks
@@ -36,7 +41,7 @@ public final class Parameters {
             if let residency { residency.require(try store.index(of: name)) }
             let value = try store.value(name)
             let tensor = try tape.map { try $0.parameter(value, accumulatingInto: try store.gradient(name)) } ?? value
-            if let id = tensor.node?.id { entryOfLeaf[id] = try store.index(of: name) }
+            if let id = tensor.node?.id { leafEntries.map[id] = try store.index(of: name) }
             handedOut[name] = tensor
             return tensor
         }
@@ -58,13 +63,12 @@ extension ParameterStore {
     /// With `recompute`, blocks the model passes to `Parameters.recomputed` keep only their input
     /// during forward and are recomputed in backward (same bits, less memory).
     @discardableResult
-    /// `residency`: the parameters are sharded (ZeRO-3) and gathered as they are read; blocks are
-    /// then always recomputed, so that their parameters can be dropped between forward and backward.
+    /// `residency`: the parameters are sharded (ZeRO-3) and gathered as they are read; a block's
+    /// are dropped after its forward and gathered again for its backward (see `Parameters.recomputed`).
     public func valueWithGradient(gradientReady: ((Int) -> Void)? = nil, recompute: Bool = false, residency: ParameterResidency? = nil,
                                   _ body: (Parameters) throws -> Tensor) throws -> Float {
         let tape = Tape()
-        let parameters = Parameters(store: self, tape: tape, recomputesBlocks: recompute || residency != nil, gradientReady: gradientReady,
-                                    residency: residency)
+        let parameters = Parameters(store: self, tape: tape, recomputesBlocks: recompute, gradientReady: gradientReady, residency: residency)
         if let gradientReady {
             tape.sinkCompleted = { [unowned parameters] id in
                 if let entry = parameters.entryOfLeaf[id] { gradientReady(entry) }

@@ -29,7 +29,7 @@ public final class Trainer<Objective: TrainingObjective> {
     public var recompute = false
     /// Every rank's range of the flat buffer when sharded over more than one rank; nil otherwise.
     public let shards: ParameterShards?
-    /// ZeRO-3: the parameters other ranks own, gathered while read (blocks are then recomputed).
+    /// ZeRO-3: the parameters other ranks own, gathered per block for each pass over it.
     public let gathered: GatheredParameters?
     /// Updates done so far (across phases: the training step).
     public var step: Int

@@ -25,14 +25,14 @@ public struct MemoryPlan: Sendable {
         public var gradients: Int
         public var accumulator: Int
         public var moments: Int
-        /// Per phase: the tape's peak recording everything and recomputing blocks (stage 3 always recomputes).
+        /// Per phase: the tape's peak recording everything and recomputing blocks.
         public var activations: [(recorded: Int, recomputed: Int)]
         /// Bytes one rank sends per optimizer step (ring algorithms), per phase.
         public var communicated: [Int]
 
-        /// The largest total over phases: with recomputation where asked (always at stage 3).
+        /// The largest total over phases, recording everything or recomputing blocks.
         public func peak(recompute: Bool, runtime: Int) -> Int {
-            let activation = activations.map { sharding == .parameters || recompute ? $0.recomputed : $0.recorded }.max() ?? 0
+            let activation = activations.map { recompute ? $0.recomputed : $0.recorded }.max() ?? 0
             return parameters + gatheredParameters + gradients + accumulator + moments + activation + runtime
         }
     }
@@ -88,7 +88,7 @@ public struct MemoryPlan: Sendable {
                 if !sharded { return Int(2 * fraction * Double(8 * p)) }
                 let scatter = fraction * Double(8 * p)
                 if sharding != .parameters { return Int(scatter + fraction * Double(4 * p)) }
-                // Every block gathered for each forward and again for its recomputation, per micro-batch and local device.
+                // Every block gathered for its forward and again for its backward, per micro-batch and local device.
                 let passes = Double(phase.accumulation * (devices / ranks))
                 return Int(scatter + fraction * (Double(4 * outsideBlocks) + passes * 2 * Double(4 * blocks * blockParameters)))
             }

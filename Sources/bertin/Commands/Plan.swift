@@ -11,7 +11,7 @@ struct Plan: ParsableCommand {
         abstract: "Bytes per rank (parameters, gradients, Double accumulator, moments, gathered parameters, activations) and bytes sent per step for each sharding stage.",
         discussion: """
             Activations are per device micro-batch of each phase (devices and micro-batches of a rank run one after \
-            another), recording everything and recomputing each block (`recompute: true`; stage 3 always recomputes). \
+            another), recording everything and recomputing each block (`recompute: true`). \
             The sequence length comes from the phase's prepared rows, or is the model's longest row when they are not there yet.
             """)
 
@@ -52,11 +52,11 @@ struct Plan: ParsableCommand {
         row("Double accumulator / owned sums") { $0.accumulator }
         row("AdamW moments") { $0.moments }
         for (index, phase) in plan.phases.enumerated() {
-            row("activations \(phase.name), recorded") { $0.sharding == .parameters ? 0 : $0.activations[index].recorded }
+            row("activations \(phase.name), recorded") { $0.activations[index].recorded }
             row("activations \(phase.name), recompute") { $0.activations[index].recomputed }
         }
         row("runtime (measured)") { _ in MemoryPlan.runtimeBytes }
-        row("peak, recording (stage 3 recomputes)") { $0.peak(recompute: false, runtime: MemoryPlan.runtimeBytes) }
+        row("peak, recording") { $0.peak(recompute: false, runtime: MemoryPlan.runtimeBytes) }
         row("peak, recompute: true") { $0.peak(recompute: true, runtime: MemoryPlan.runtimeBytes) }
         for (index, phase) in plan.phases.enumerated() {
             row("sent per step, \(phase.name)") { $0.communicated[index] }
@@ -67,8 +67,7 @@ struct Plan: ParsableCommand {
             for stage in plan.stages {
                 let recording = stage.peak(recompute: false, runtime: MemoryPlan.runtimeBytes) <= limit
                 let recomputing = stage.peak(recompute: true, runtime: MemoryPlan.runtimeBytes) <= limit
-                let verdict = recording ? (stage.sharding == .parameters ? "fits (recomputing)" : "fits")
-                    : recomputing ? "fits with recompute: true" : "does not fit"
+                let verdict = recording ? "fits" : recomputing ? "fits with recompute: true" : "does not fit"
                 print("\(stage.sharding.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(verdict) in \(memoryPerRank) GB per rank")
             }
         }
