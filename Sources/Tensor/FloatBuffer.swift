@@ -10,7 +10,12 @@ public final class FloatBuffer {
     public init(count: Int, untouched: Bool = false) {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         let pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        if untouched { zeroReleasingPages(pointer, count: max(count, 1)) } else { pointer.initialize(repeating: 0, count: max(count, 1)) }
+        if untouched {
+            adviseHugePages(pointer, count: max(count, 1))
+            zeroReleasingPages(pointer, count: max(count, 1))
+        } else {
+            pointer.initialize(repeating: 0, count: max(count, 1))
+        }
         values = UnsafeMutableBufferPointer(start: pointer, count: count)
     }
 
