@@ -7,20 +7,42 @@ import Tensor
 /// when released, so between uses a rank holds only its shard. The buffer keeps its full layout
 /// (virtual memory): gathered values land at their usual offsets and every kernel reads them as
 /// in a replicated run.
+///
+/// Prefetch: the order in which a step gathered parameters is kept; while the next step reads them
+/// in the same order, each `require` starts non-blocking gathers of the parameters that followed
+/// (up to `lookahead` of them, about the next block), so they travel while the current block
+/// computes. Every rank reads in the same order, so every rank starts the same collectives.
 public final class GatheredParameters: ParameterResidency {
     public let shards: ParameterShards
     let runtime: MPIRuntime
     unowned let store: ParameterStore
     /// Entries gathered and not released.
     private var resident = Set<Int>()
-    /// Gathers done (for the run's statistics).
-    public private(set) var gatheredFloats = 0
+    /// Floats gathered so far, gathers and how many of them were prefetched (statistics).
+    public private(set) var gatheredFloats = 0, gathers = 0, prefetchedGathers = 0
+    /// Parameters gathered this step, in order, and the previous step's order.
+    private var order: [Int] = [], previousOrder: [Int] = []
+    /// Non-blocking gathers in flight, by entry.
+    private var inFlight: [Int: PendingGather] = [:]
+    /// How many parameters past the one read are prefetched.
+    public var lookahead = 16
+    private var unit: MPI_Datatype?
+
+    final class PendingGather {
+        var request: MPI_Request?
+        let counts: [Int32], displacements: [Int32]
+        init(counts: [Int32], displacements: [Int32]) { (self.counts, self.displacements) = (counts, displacements) }
+    }
 
     public init(store: ParameterStore, shards: ParameterShards, runtime: MPIRuntime) {
         self.store = store
         self.shards = shards
         self.runtime = runtime
+        MPI_Type_contiguous(16, cmpi_float(), &unit)
+        MPI_Type_commit(&unit)
     }
+
+    deinit { MPI_Type_free(&unit) }
 
     /// This rank's own range: the only parameters it keeps between uses.
     public var owned: Range<Int> { shards.ranges[runtime.rank] }
@@ -33,20 +55,57 @@ public final class GatheredParameters: ParameterResidency {
     }
 
     public func require(_ index: Int) {
-        guard !resident.contains(index) else { return }
-        // Collective: every rank gathers, owners included.
-        let range = paddedRange(index)
-        runtime.allGather(store.values.baseAddress!, range: range, shards: shards, what: "gathering parameter \(store.entries[index].name)")
-        gatheredFloats += range.count
-        resident.insert(index)
+        if !resident.contains(index) {
+            gathers += 1
+            if let pending = inFlight.removeValue(forKey: index) {
+                prefetchedGathers += 1
+                runtime.wait(&pending.request, what: "gathering parameter \(store.entries[index].name) (prefetched)")
+            } else {
+                // Collective: every rank gathers, owners included.
+                runtime.allGather(store.values.baseAddress!, range: paddedRange(index), shards: shards, what: "gathering parameter \(store.entries[index].name)")
+            }
+            gatheredFloats += paddedRange(index).count
+            resident.insert(index)
+            order.append(index)
+        }
+        prefetch(after: index)
+    }
+
+    /// When this step has so far gathered exactly what the previous one did, starts the gathers
+    /// of the parameters that came next then.
+    private func prefetch(after index: Int) {
+        let position = order.count - 1
+        guard position >= 0, order[position] == index, position < previousOrder.count, previousOrder[position] == index else { return }
+        for next in previousOrder[(position + 1)..<min(previousOrder.count, position + 1 + lookahead)]
+            where !resident.contains(next) && inFlight[next] == nil {
+            let range = paddedRange(next)
+            let pieces = shards.split(range)
+            let pending = PendingGather(counts: pieces.map { Int32($0.count / 16) },
+                                        displacements: pieces.map { Int32(($0.isEmpty ? 0 : $0.lowerBound - range.lowerBound) / 16) })
+            var request = cmpi_request_null()
+            MPI_Iallgatherv(cmpi_in_place(), 0, unit, store.values.baseAddress! + range.lowerBound, pending.counts, pending.displacements, unit,
+                            cmpi_comm_world(), &request)
+            pending.request = request
+            inFlight[next] = pending
+        }
     }
 
     public func release(_ indices: [Int]) {
         for index in indices where resident.remove(index) != nil { drop(paddedRange(index)) }
     }
 
-    /// Drops every gathered parameter (the end of a step).
-    public func releaseAll() { release(resident.sorted()) }
+    /// Drops every gathered parameter and waits for any prefetch still travelling (the end of a
+    /// step); the step's order becomes the one the next step prefetches by.
+    public func releaseAll() {
+        for index in inFlight.keys.sorted() {
+            let pending = inFlight.removeValue(forKey: index)!
+            runtime.wait(&pending.request, what: "a prefetched parameter gather")
+            drop(paddedRange(index))
+        }
+        release(resident.sorted())
+        previousOrder = order
+        order = []
+    }
 
     /// Drops everything outside this rank's own range (after initialising or loading the whole model).
     public func dropForeignValues() {

@@ -23,12 +23,12 @@ import Training
         let optimizer = try #require(stages[.optimizer])
         #expect(optimizer.parameters + optimizer.gradients + optimizer.moments == 8 * psi + 8 * shard)
         #expect(optimizer.accumulator == 8 * shard + 50 << 20)
-        // ZeRO-3: 16Ψ/N of state; one block (12·C² + 9·C + ...) and the embeddings and head gathered.
+        // ZeRO-3: 16Ψ/N of state; the embeddings and head gathered, a block and the next one (prefetched).
         let parameters = try #require(stages[.parameters])
         #expect(parameters.parameters + parameters.moments == 12 * shard)
         let block: Int = 4 * 4096 * 4096 + 2 * 16384 * 4096 + 16384 + 4096 + 2 * 4096
         let outside: Int = 50_400 * 4096 * 2 + 50_400 + 2 * 4096
-        #expect(parameters.gatheredParameters == 4 * (outside + block))
+        #expect(parameters.gatheredParameters == 4 * (outside + 2 * block))
         #expect(psi == 28 * block + outside)
         // Ring traffic: allreduce 2(p−1)/p of the Double buffer; ZeRO-1/2 reduce-scatter Double + all-gather fp32.
         let fraction: Double = 7.0 / 8

@@ -20,7 +20,7 @@ public struct MemoryPlan: Sendable {
     public struct Stage: Sendable {
         public var sharding: Sharding
         public var parameters: Int
-        /// ZeRO-3: parameters gathered at a time (outside blocks for the step, one block at a time).
+        /// ZeRO-3: parameters gathered at a time (outside blocks for the step, a block and the next, prefetched).
         public var gatheredParameters: Int
         public var gradients: Int
         public var accumulator: Int
@@ -80,7 +80,8 @@ public struct MemoryPlan: Sendable {
                 if sharding != .optimizer { stage.gradients = 4 * owned + Self.bucketBytes / 2 + 4 * blockParameters }
                 if sharding == .parameters {
                     stage.parameters = 4 * owned
-                    stage.gatheredParameters = 4 * (outsideBlocks + blockParameters)
+                    // Embeddings and head for the step, the block at work and the next one prefetched.
+                    stage.gatheredParameters = 4 * (outsideBlocks + 2 * blockParameters)
                 }
             }
             stage.communicated = recipe.phases.map { phase in

@@ -131,20 +131,23 @@ public final class TrainingRun {
                     runtime.barrier(what: "rank 0's checkpoint of step \(trainer.step)")
                 }
                 if result.stopRequested {
-                    reportPeakMemory()
+                    reportPeakMemory(trainer)
                     if runtime.isMain { log("stopping on \(StopSignal.isRequested ? StopSignal.signalName : "another rank's signal") after step \(trainer.step): checkpoint written, continue with --resume") }
                     return summary
                 }
             }
         }
-        reportPeakMemory()
+        reportPeakMemory(trainer)
         return summary
     }
 
-    /// Logs every rank's peak resident memory (collective).
-    func reportPeakMemory() {
+    /// Logs every rank's peak resident memory (collective), and at stage 3 how many parameter gathers were prefetched.
+    func reportPeakMemory<Objective>(_ trainer: Trainer<Objective>) {
         let peaks = PeakMemory.perRank(runtime)
         if runtime.isMain { log("peak resident memory per rank: " + peaks.map { String($0 >> 20) }.joined(separator: ", ") + " MiB") }
+        if runtime.isMain, let gathered = trainer.gathered, gathered.gathers > 0 {
+            log("parameter gathers: \(gathered.gathers), \(gathered.prefetchedGathers * 100 / gathered.gathers)% prefetched")
+        }
     }
 
     /// A phase that starts (not one resumed inside): a fresh optimizer when asked, and weights
