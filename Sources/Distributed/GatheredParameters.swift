@@ -38,8 +38,7 @@ public final class GatheredParameters: ParameterResidency {
         self.store = store
         self.shards = shards
         self.runtime = runtime
-        MPI_Type_contiguous(16, cmpi_float(), &unit)
-        MPI_Type_commit(&unit)
+        unit = MPIRuntime.sixteenFloats()
     }
 
     deinit { MPI_Type_free(&unit) }
@@ -79,9 +78,8 @@ public final class GatheredParameters: ParameterResidency {
         for next in previousOrder[(position + 1)..<min(previousOrder.count, position + 1 + lookahead)]
             where !resident.contains(next) && inFlight[next] == nil {
             let range = paddedRange(next)
-            let pieces = shards.split(range)
-            let pending = PendingGather(counts: pieces.map { Int32($0.count / 16) },
-                                        displacements: pieces.map { Int32(($0.isEmpty ? 0 : $0.lowerBound - range.lowerBound) / 16) })
+            let (counts, displacements) = MPIRuntime.gatherCounts(range, shards: shards)
+            let pending = PendingGather(counts: counts, displacements: displacements)
             var request = cmpi_request_null()
             MPI_Iallgatherv(cmpi_in_place(), 0, unit, store.values.baseAddress! + range.lowerBound, pending.counts, pending.displacements, unit,
                             cmpi_comm_world(), &request)

@@ -15,21 +15,8 @@ extension MPIRuntime {
     }
 
     /// Every rank's range of `buffer` (`shards.ranges`) copied to every other rank, in place.
-    /// Counted in 16-float units (shard bounds are multiples of 16), so a 6B-parameter buffer
-    /// stays within MPI's 32-bit counts.
     public func allGather(_ buffer: UnsafeMutablePointer<Float>, shards: ParameterShards, what: @autoclosure () -> String) {
-        guard size > 1 else { return }
-        let unit = 16
-        precondition(shards.ranges.allSatisfy { $0.lowerBound % unit == 0 && $0.upperBound % unit == 0 }, "shard bounds must be multiples of 16 floats")
-        var type: MPI_Datatype? = nil
-        MPI_Type_contiguous(Int32(unit), cmpi_float(), &type)
-        MPI_Type_commit(&type)
-        defer { MPI_Type_free(&type) }
-        let counts = shards.ranges.map { Int32($0.count / unit) }
-        let displacements = shards.ranges.map { Int32($0.lowerBound / unit) }
-        Watchdog.shared.guarding(what()) {
-            _ = MPI_Allgatherv(cmpi_in_place(), 0, type, buffer, counts, displacements, type, cmpi_comm_world())
-        }
+        allGather(buffer, range: 0..<shards.count, shards: shards, what: what())
     }
 
     /// Each rank's `values` concatenated in rank order (ranks may contribute different counts).
@@ -70,17 +57,27 @@ extension MPIRuntime {
     /// place. Both ends of `range` are multiples of 16 floats.
     public func allGather(_ buffer: UnsafeMutablePointer<Float>, range: Range<Int>, shards: ParameterShards, what: @autoclosure () -> String) {
         guard size > 1 else { return }
-        let unit = 16
-        precondition(range.lowerBound % unit == 0 && range.upperBound % unit == 0, "gathered ranges must be multiples of 16 floats")
-        var type: MPI_Datatype? = nil
-        MPI_Type_contiguous(Int32(unit), cmpi_float(), &type)
-        MPI_Type_commit(&type)
+        var type = Self.sixteenFloats()
         defer { MPI_Type_free(&type) }
-        let pieces = shards.split(range)
-        let counts = pieces.map { Int32($0.count / unit) }
-        let displacements = pieces.map { Int32(($0.isEmpty ? 0 : $0.lowerBound - range.lowerBound) / unit) }
+        let (counts, displacements) = Self.gatherCounts(range, shards: shards)
         Watchdog.shared.guarding(what()) {
             _ = MPI_Allgatherv(cmpi_in_place(), 0, type, buffer + range.lowerBound, counts, displacements, type, cmpi_comm_world())
         }
+    }
+
+    /// MPI counts parameters in 16-float units (shard bounds and padded parameters are multiples
+    /// of 16), so a 6B-parameter buffer stays within its 32-bit counts. Free it with MPI_Type_free.
+    static func sixteenFloats() -> MPI_Datatype? {
+        var type: MPI_Datatype? = nil
+        MPI_Type_contiguous(16, cmpi_float(), &type)
+        MPI_Type_commit(&type)
+        return type
+    }
+
+    /// Each rank's piece of `range`, as counts and displacements from its start in 16-float units.
+    static func gatherCounts(_ range: Range<Int>, shards: ParameterShards) -> (counts: [Int32], displacements: [Int32]) {
+        precondition(range.lowerBound % 16 == 0 && range.upperBound % 16 == 0, "gathered ranges must be multiples of 16 floats")
+        let pieces = shards.split(range)
+        return (pieces.map { Int32($0.count / 16) }, pieces.map { Int32(($0.isEmpty ? 0 : $0.lowerBound - range.lowerBound) / 16) })
     }
 }
