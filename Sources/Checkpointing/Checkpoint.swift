@@ -121,12 +121,7 @@ public enum Checkpoint {
     /// `parameterRange`: read only that part of the parameters (a ZeRO-3 rank's own shard).
     public static func read(from path: String, into store: ParameterStore, optimizer: AdamW? = nil,
                             parameterRange: Range<Int>? = nil) throws -> CheckpointContents {
-        let file = try HDF5File.open(at: path)
-        let version = try file.readIntegers(at: "/format_version")
-        guard version == [formatVersion] else {
-            throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version), this build reads version \(formatVersion)")
-        }
-        if file.exists("/shards") { try ShardedCheckpoint.checkShards(of: file) }
+        let file = try openChecked(path)
         if let range = parameterRange {
             try readTensors(of: store, into: UnsafeMutableBufferPointer(rebasing: store.values[range]), range: range, under: "/params", from: file)
         } else {
@@ -149,6 +144,18 @@ public enum Checkpoint {
                                         seed: UInt64(bitPattern: try single(file, "/progress/seed")), dataPosition: dataPosition)
         return CheckpointContents(progress: progress, modelConfig: try file.readText(at: "/model_config"),
                                   recipe: try file.readText(at: "/recipe"), hasOptimizerState: hasOptimizerState)
+    }
+
+    /// Opens a checkpoint for reading: its format version must be this build's, and a sharded one's
+    /// shards must all be there.
+    static func openChecked(_ path: String) throws -> HDF5File {
+        let file = try HDF5File.open(at: path)
+        let version = try file.readIntegers(at: "/format_version")
+        guard version == [formatVersion] else {
+            throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version), this build reads version \(formatVersion)")
+        }
+        if file.exists("/shards") { try ShardedCheckpoint.checkShards(of: file) }
+        return file
     }
 
     /// Reads only the model config, to build the model before its parameters are loaded.

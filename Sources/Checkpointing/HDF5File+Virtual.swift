@@ -17,9 +17,7 @@ extension HDF5File {
     func writeVirtual(shape: [Int], pieces: [VirtualPiece], at name: String) throws {
         try withHDF5 {
             func fail(_ reason: String) -> CheckpointError { .dataset(path: path, dataset: name, reason: reason) }
-            let dims = shape.map { hsize_t($0) }
-            let space = H5Screate_simple(Int32(dims.count), dims, nil)
-            guard space >= 0 else { throw fail("cannot make a dataspace of shape \(shape)") }
+            let space = try dataspace(shape, fail)
             defer { H5Sclose(space) }
             let properties = H5Pcreate(chdf5_plist_dataset_create())
             defer { H5Pclose(properties) }
@@ -44,12 +42,7 @@ extension HDF5File {
                     source += slab.elements
                 }
             }
-            let links = H5Pcreate(chdf5_plist_link_create())
-            defer { H5Pclose(links) }
-            H5Pset_create_intermediate_group(links, 1)
-            let dataset = H5Dcreate2(id, name, chdf5_ieee_f32le(), space, links, properties, chdf5_default())
-            guard dataset >= 0 else { throw fail("cannot create the virtual dataset") }
-            H5Dclose(dataset)
+            H5Dclose(try createDataset(name, type: chdf5_ieee_f32le(), space: space, properties: properties, fail))
         }
     }
 

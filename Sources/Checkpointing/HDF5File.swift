@@ -112,27 +112,40 @@ final class HDF5File {
 
     private func writeDataset(_ name: String, fileType: hid_t, memoryType: hid_t, shape: [Int], data: UnsafeRawPointer?) throws {
         func fail(_ reason: String) -> CheckpointError { .dataset(path: path, dataset: name, reason: reason) }
-        let dims = shape.map { hsize_t($0) }
-        let space = H5Screate_simple(Int32(dims.count), dims, nil)
-        guard space >= 0 else { throw fail("cannot make a dataspace of shape \(shape)") }
+        let space = try dataspace(shape, fail)
         defer { H5Sclose(space) }
-        let links = H5Pcreate(chdf5_plist_link_create())
-        defer { H5Pclose(links) }
-        H5Pset_create_intermediate_group(links, 1)
         let layout = H5Pcreate(chdf5_plist_dataset_create())
         defer { H5Pclose(layout) }
         if !shape.contains(0) {
             // One chunk per dataset (the largest, BERTIN's word table, is 154 MB; HDF5 allows 4 GiB).
+            let dims = shape.map { hsize_t($0) }
             guard H5Pset_chunk(layout, Int32(dims.count), dims) >= 0, H5Pset_fletcher32(layout) >= 0 else {
                 throw fail("cannot set up chunking with the fletcher32 checksum")
             }
         }
-        let dataset = H5Dcreate2(id, name, fileType, space, links, layout, chdf5_default())
-        guard dataset >= 0 else { throw fail("cannot create the dataset") }
+        let dataset = try createDataset(name, type: fileType, space: space, properties: layout, fail)
         defer { H5Dclose(dataset) }
         if !shape.contains(0), H5Dwrite(dataset, memoryType, chdf5_space_all(), chdf5_space_all(), chdf5_default(), data) < 0 {
             throw fail("writing failed")
         }
+    }
+
+    /// A simple dataspace of `shape` (close it with H5Sclose).
+    func dataspace(_ shape: [Int], _ fail: (String) -> CheckpointError) throws -> hid_t {
+        let dims = shape.map { hsize_t($0) }
+        let space = H5Screate_simple(Int32(dims.count), dims, nil)
+        guard space >= 0 else { throw fail("cannot make a dataspace of shape \(shape)") }
+        return space
+    }
+
+    /// Creates dataset `name`, and the groups on its path (close it with H5Dclose).
+    func createDataset(_ name: String, type: hid_t, space: hid_t, properties: hid_t, _ fail: (String) -> CheckpointError) throws -> hid_t {
+        let links = H5Pcreate(chdf5_plist_link_create())
+        defer { H5Pclose(links) }
+        H5Pset_create_intermediate_group(links, 1)
+        let dataset = H5Dcreate2(id, name, type, space, links, properties, chdf5_default())
+        guard dataset >= 0 else { throw fail("cannot create the dataset") }
+        return dataset
     }
 
     // MARK: - Reading

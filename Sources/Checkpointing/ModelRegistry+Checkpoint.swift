@@ -35,7 +35,7 @@ extension ModelRegistry {
     /// A training checkpoint's whole state as bit patterns: parameters, AdamW's two moments and
     /// its update count, in layout order. Two runs are the same run when these are equal.
     public static func trainingStateBits(checkpoint path: String) throws -> (bits: [UInt32], contents: CheckpointContents) {
-        let store = try model(configJSON: Data(try Checkpoint.modelConfig(at: path).utf8)).makeParameterStore()
+        let store = try model(checkpoint: path).makeParameterStore()
         let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0)), parameters: store)
         let contents = try Checkpoint.read(from: path, into: store, optimizer: optimizer)
         let bits = store.values.map(\.bitPattern) + optimizer.firstMoment.values.map(\.bitPattern)

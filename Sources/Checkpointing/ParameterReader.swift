@@ -9,12 +9,7 @@ extension Checkpoint {
 
         /// Opens `path` and checks its version, that its parameters are exactly `layout`'s, and its shards.
         public init(path: String, layout: [(name: String, shape: [Int])]) throws {
-            file = try HDF5File.open(at: path)
-            let version = try file.readIntegers(at: "/format_version")
-            guard version == [formatVersion] else {
-                throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version), this build reads version \(formatVersion)")
-            }
-            if file.exists("/shards") { try ShardedCheckpoint.checkShards(of: file) }
+            file = try openChecked(path)
             let stored = Set(try file.names(in: "/params")), expected = Set(layout.map(\.name))
             if let extra = stored.subtracting(expected).sorted().first {
                 throw CheckpointError.dataset(path: path, dataset: "/params/\(extra)", reason: "is not a parameter of this model (a different architecture or size?)")

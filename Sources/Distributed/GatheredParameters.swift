@@ -18,8 +18,8 @@ public final class GatheredParameters: ParameterResidency {
     unowned let store: ParameterStore
     /// Entries gathered and not released.
     private var resident = Set<Int>()
-    /// Floats gathered so far, gathers and how many of them were prefetched (statistics).
-    public private(set) var gatheredFloats = 0, gathers = 0, prefetchedGathers = 0
+    /// Gathers so far and how many of them were prefetched (statistics).
+    public private(set) var gathers = 0, prefetchedGathers = 0
     /// Parameters gathered this step, in order, and the previous step's order.
     private var order: [Int] = [], previousOrder: [Int] = []
     /// Non-blocking gathers in flight, by entry.
@@ -34,10 +34,13 @@ public final class GatheredParameters: ParameterResidency {
         init(counts: [Int32], displacements: [Int32]) { (self.counts, self.displacements) = (counts, displacements) }
     }
 
+    /// Makes `store` keep only this rank's range (`keptRange`): create it before initialising or
+    /// loading the model, which then drops the rest as it writes.
     public init(store: ParameterStore, shards: ParameterShards, runtime: MPIRuntime) {
         self.store = store
         self.shards = shards
         self.runtime = runtime
+        store.keptRange = shards.ranges[runtime.rank]
         unit = MPIRuntime.sixteenFloats()
     }
 
@@ -63,7 +66,6 @@ public final class GatheredParameters: ParameterResidency {
                 // Collective: every rank gathers, owners included.
                 runtime.allGather(store.values.baseAddress!, range: paddedRange(index), shards: shards, what: "gathering parameter \(store.entries[index].name)")
             }
-            gatheredFloats += paddedRange(index).count
             resident.insert(index)
             order.append(index)
         }
@@ -89,7 +91,7 @@ public final class GatheredParameters: ParameterResidency {
     }
 
     public func release(_ indices: [Int]) {
-        for index in indices where resident.remove(index) != nil { drop(paddedRange(index)) }
+        for index in indices where resident.remove(index) != nil { store.dropValues(paddedRange(index)) }
     }
 
     /// Drops every gathered parameter and waits for any prefetch still travelling (the end of a
@@ -98,29 +100,17 @@ public final class GatheredParameters: ParameterResidency {
         for index in inFlight.keys.sorted() {
             let pending = inFlight.removeValue(forKey: index)!
             runtime.wait(&pending.request, what: "a prefetched parameter gather")
-            drop(paddedRange(index))
+            store.dropValues(paddedRange(index))
         }
         release(resident.sorted())
         previousOrder = order
         order = []
     }
 
-    /// Drops everything outside this rank's own range (after initialising or loading the whole model).
+    /// Drops everything outside this rank's own range (after initialising, for any value an
+    /// initialiser wrote without `settle`).
     public func dropForeignValues() {
         resident = []
-        drop(0..<store.bufferCount)
-    }
-
-    /// Zeroes and unmaps `range` except the owned part.
-    private func drop(_ range: Range<Int>) {
-        let base = store.values.baseAddress!
-        if range.lowerBound < owned.lowerBound {
-            let end = min(range.upperBound, owned.lowerBound)
-            zeroReleasingPages(base + range.lowerBound, count: end - range.lowerBound)
-        }
-        if range.upperBound > owned.upperBound {
-            let start = max(range.lowerBound, owned.upperBound)
-            zeroReleasingPages(base + start, count: range.upperBound - start)
-        }
+        store.dropValues(0..<store.bufferCount)
     }
 }

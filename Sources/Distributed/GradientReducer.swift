@@ -86,8 +86,7 @@ public final class GradientReducer {
         // The full accumulator sums local devices; a sharded rank with one device stages per bucket.
         let devicesPerRank = devices / max(1, runtime?.size ?? 1)
         let needsAccumulator = devices > 1 && (sharded == nil || devicesPerRank > 1)
-        accumulator = .allocate(capacity: needsAccumulator ? store.bufferCount : 0)
-        if needsAccumulator { zeroReleasingPages(accumulator.baseAddress!, count: accumulator.count) }
+        accumulator = .allocate(capacity: needsAccumulator ? store.bufferCount : 0)  // zeroed by reset()
         let owned = sharded.map { $0.ranges[runtime!.rank].count } ?? 0
         ownedSums = .allocate(capacity: max(1, owned))
         reset()

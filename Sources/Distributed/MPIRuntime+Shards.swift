@@ -43,16 +43,12 @@ extension MPIRuntime {
         Watchdog.shared.guarding(what()) { _ = MPI_Bcast(&result, 1, cmpi_int64(), 0, cmpi_comm_world()) }
         return result
     }
-}
 
-extension MPIRuntime {
     /// Waits for one non-blocking operation (under the watchdog).
     public func wait(_ request: inout MPI_Request?, what: @autoclosure () -> String) {
         Watchdog.shared.guarding(what()) { _ = MPI_Wait(&request, cmpi_status_ignore()) }
     }
-}
 
-extension MPIRuntime {
     /// `buffer[range]` completed on every rank from the ranks owning its pieces (`shards`), in
     /// place. Both ends of `range` are multiples of 16 floats.
     public func allGather(_ buffer: UnsafeMutablePointer<Float>, range: Range<Int>, shards: ParameterShards, what: @autoclosure () -> String) {

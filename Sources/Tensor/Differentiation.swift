@@ -35,7 +35,7 @@ public final class Parameters {
     public subscript(_ name: String) -> Tensor {
         get throws {
             if namesInRecomputedBlocks.contains(name) {
-                throw TensorError.invalidArgument(operation: "Parameters", reason: "\(name) is read both inside a recomputed block and outside it")
+                throw TensorError.invalidArgument(operation: "Parameters", reason: "\(name) is read both inside a block and outside it")
             }
             if let existing = handedOut[name] { return existing }
             if let residency { residency.require(try store.index(of: name)) }
@@ -51,6 +51,8 @@ public final class Parameters {
 extension Parameters {
     /// Names handed out so far.
     var namesRead: Set<String> { Set(handedOut.keys) }
+    /// Their indices in the store's entries, ascending.
+    var entriesRead: [Int] { handedOut.keys.compactMap { try? store.index(of: $0) }.sorted() }
     func isHandedOut(_ name: String) -> Bool { handedOut[name] != nil }
 }
 
@@ -59,12 +61,11 @@ extension ParameterStore {
     /// `zeroGradients()` between optimizer steps). Returns the scalar result. `gradientReady` is
     /// told the index (in `entries`) of each parameter as soon as backward has finished its gradient
     /// (data-parallel training starts communicating then); parameters the result does not depend on
-    /// are never reported.
-    /// With `recompute`, blocks the model passes to `Parameters.recomputed` keep only their input
-    /// during forward and are recomputed in backward (same bits, less memory).
-    @discardableResult
+    /// are never reported. With `recompute`, blocks the model passes to `Parameters.recomputed` keep
+    /// only their input during forward and are recomputed in backward (same bits, less memory).
     /// `residency`: the parameters are sharded (ZeRO-3) and gathered as they are read; a block's
     /// are dropped after its forward and gathered again for its backward (see `Parameters.recomputed`).
+    @discardableResult
     public func valueWithGradient(gradientReady: ((Int) -> Void)? = nil, recompute: Bool = false, residency: ParameterResidency? = nil,
                                   _ body: (Parameters) throws -> Tensor) throws -> Float {
         let tape = Tape()

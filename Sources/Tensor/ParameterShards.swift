@@ -36,12 +36,6 @@ public struct ParameterShards: Equatable, Sendable {
         self.ranks = ranks
     }
 
-    /// Whole blocks of the norm inside `ranges[rank]`.
-    public func blocks(of rank: Int) -> Range<Int> {
-        let range = ranges[rank]
-        return (range.lowerBound / Self.block)..<((range.upperBound + Self.block - 1) / Self.block)
-    }
-
     /// The pieces of `range` owned by each rank, in rank order (empty where a rank owns none of it).
     public func split(_ range: Range<Int>) -> [Range<Int>] {
         ranges.map { owned in

@@ -92,16 +92,18 @@ public final class ParameterStore {
         }
     }
 
-    /// `releasingMemory`: whole pages go back to the OS instead of being written (sharded runs,
-    /// whose ranks keep only their own range of the gradients resident).
     /// ZeRO-3: the only part of `values` this process keeps. Code that writes a whole model
     /// (initialisation) calls `settle` after each parameter, so the rest never stays resident.
     public var keptRange: Range<Int>?
 
     /// Gives back the pages of `entry`'s values outside `keptRange` (they read as zero).
     public func settle(_ entry: Entry) {
+        dropValues(entry.offset..<(entry.offset + entry.count))
+    }
+
+    /// Zeroes `values[range]` outside `keptRange` and gives its pages back (nothing without a kept range).
+    public func dropValues(_ range: Range<Int>) {
         guard let kept = keptRange else { return }
-        let range = entry.offset..<(entry.offset + entry.count)
         if range.lowerBound < kept.lowerBound {
             zeroReleasingPages(values.baseAddress! + range.lowerBound, count: min(range.upperBound, kept.lowerBound) - range.lowerBound)
         }
@@ -111,6 +113,8 @@ public final class ParameterStore {
         }
     }
 
+    /// `releasingMemory`: whole pages go back to the OS instead of being written (sharded runs,
+    /// whose ranks keep only their own range of the gradients resident).
     public func zeroGradients(releasingMemory: Bool = false) {
         if releasingMemory { zeroReleasingPages(gradients.baseAddress!, count: gradients.count) } else { gradients.update(repeating: 0) }
     }

@@ -10,18 +10,15 @@ extension Parameters {
     public func recomputed(_ x: Tensor, _ block: @escaping (Parameters, Tensor) throws -> Tensor) throws -> Tensor {
         guard let tape, tape.isRecording else {
             guard let residency else { return try block(self, x) }
-            return try scoped(Parameters(store: store, tape: nil, residency: residency)) { try block($0, x) }
+            return try Parameters.scoped(Parameters(store: store, tape: nil, residency: residency)) { try block($0, x) }
         }
         guard recomputesBlocks else {
             guard let residency else { return try block(self, x) }
             return try gatheredForEachPass(x, residency: residency, tape: tape, block)
         }
-        let output = try scoped(Parameters(store: store, tape: nil, residency: residency)) { constants in
+        let output = try Parameters.scoped(Parameters(store: store, tape: nil, residency: residency)) { constants in
             let output = try block(constants, x.detached)
-            if let shared = constants.namesRead.first(where: { isHandedOut($0) }) {
-                throw TensorError.invalidArgument(operation: "Parameters.recomputed", reason: "\(shared) is read both inside a recomputed block and outside it")
-            }
-            namesInRecomputedBlocks.formUnion(constants.namesRead)
+            try claimBlockParameters(of: constants)
             return output
         }
         let store = self.store, gradientReady = self.gradientReady, residency = self.residency, input = x.detached
@@ -56,11 +53,8 @@ extension Parameters {
         let scoped = Parameters(store: store, tape: tape, gradientReady: gradientReady, residency: residency, leafEntries: leafEntries)
         let output = try Parameters.scoped(scoped) { scoped in
             let output = try block(scoped, entered)
-            if let shared = scoped.namesRead.first(where: { isHandedOut($0) }) {
-                throw TensorError.invalidArgument(operation: "Parameters.recomputed", reason: "\(shared) is read both inside a block and outside it")
-            }
-            namesInRecomputedBlocks.formUnion(scoped.namesRead)
-            entries.indices = try scoped.namesRead.map { try store.index(of: $0) }.sorted()
+            try claimBlockParameters(of: scoped)
+            entries.indices = scoped.entriesRead
             return output
         }
         return tape.record("gather block parameters", output: output, inputs: [output]) { gradient, _ in
@@ -69,17 +63,18 @@ extension Parameters {
         }
     }
 
-    /// Runs `body` on `parameters`, then gives back (to the residency) every parameter it read.
-    static func scoped<Result>(_ parameters: Parameters, _ body: (Parameters) throws -> Result) throws -> Result {
-        defer {
-            if let residency = parameters.residency {
-                residency.release(parameters.namesRead.compactMap { try? parameters.store.index(of: $0) }.sorted())
-            }
+    /// The parameters a block read belong to it: read outside it before, or after, is an error
+    /// (they may be dropped between passes, and a recomputed block completes their gradients).
+    private func claimBlockParameters(of block: Parameters) throws {
+        if let shared = block.namesRead.first(where: { isHandedOut($0) }) {
+            throw TensorError.invalidArgument(operation: "Parameters.recomputed", reason: "\(shared) is read both inside a block and outside it")
         }
-        return try body(parameters)
+        namesInRecomputedBlocks.formUnion(block.namesRead)
     }
 
-    func scoped<Result>(_ parameters: Parameters, _ body: (Parameters) throws -> Result) throws -> Result {
-        try Parameters.scoped(parameters, body)
+    /// Runs `body` on `parameters`, then gives back (to the residency) every parameter it read.
+    static func scoped<Result>(_ parameters: Parameters, _ body: (Parameters) throws -> Result) throws -> Result {
+        defer { parameters.residency?.release(parameters.entriesRead) }
+        return try body(parameters)
     }
 }

@@ -41,8 +41,9 @@ public final class Trainer<Objective: TrainingObjective> {
         let store = try objective.model.makeParameterStore()
         let ranks = runtime?.size ?? 1
         let shards = sharding.isSharded && ranks > 1 ? ParameterShards(count: store.bufferCount, ranks: ranks) : nil
-        if sharding == .parameters, let shards { store.keptRange = shards.ranges[runtime!.rank] }
+        gathered = sharding == .parameters ? shards.map { GatheredParameters(store: store, shards: $0, runtime: runtime!) } : nil
         try objective.model.initialize(store, seed: seed)
+        gathered?.dropForeignValues()
         parameters = store
         optimizer = try AdamW(configuration: configuration, parameters: store, decayMask: decayMask, ownedRange: shards?.ranges[runtime!.rank])
         self.seed = seed
@@ -50,8 +51,6 @@ public final class Trainer<Objective: TrainingObjective> {
         self.sharding = sharding
         self.shards = shards
         reducer = GradientReducer(store: store, runtime: runtime, devices: layout.devices, shards: shards, releasesGradients: sharding != .optimizer)
-        gathered = sharding == .parameters ? shards.map { GatheredParameters(store: store, shards: $0, runtime: runtime!) } : nil
-        gathered?.dropForeignValues()
         step = 0
     }
 
