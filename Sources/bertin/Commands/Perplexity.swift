@@ -8,7 +8,7 @@ struct Perplexity: ParsableCommand {
         abstract: "Score documents with an n-gram model: one JSON line per document with perplexity, log10 score and word count.",
         discussion: "Reads mC4-format JSON lines (gzip or plain) from the files, or from standard input when none is given.")
 
-    @Option(help: "ARPA language model (plain or .gz).")
+    @Option(help: "Language model: ARPA (plain or .gz) or a KenLM binary (probing, trie, quantised), recognised from its first bytes.")
     var model: String
 
     @Flag(name: .customLong("ccnet-normalize"), help: "Score CCNet-normalised lines (lowercase, accents and control characters stripped, digits to 0, punctuation mapped; no sentencepiece) instead of raw ones.")
@@ -18,7 +18,7 @@ struct Perplexity: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        let languageModel = try NGramModel(arpaPath: model)
+        let languageModel = try NGramModel(path: model)
         var pending: [Document] = []
         func flush() {
             for scored in languageModel.documentPerplexities(pending.map(\.text), normalize: ccnetNormalize) {

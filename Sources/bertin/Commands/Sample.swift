@@ -16,7 +16,7 @@ struct Sample: ParsableCommand {
             Deterministic for a seed at any thread count. Prints a JSON report (kept/seen per quartile, histogram).
             """)
 
-    @Option(help: "ARPA language model (plain or .gz).")
+    @Option(help: "Language model: ARPA (plain or .gz) or a KenLM binary (probing, trie, quantised), recognised from its first bytes.")
     var model: String
 
     @Option(help: "gaussian, stepwise or random.")
@@ -57,7 +57,7 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let languageModel = try NGramModel(arpaPath: model)
+        let languageModel = try NGramModel(path: model)
         var chosen = PerplexitySampler.bertinBoundaries
         if let boundaries {
             let values = boundaries.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
