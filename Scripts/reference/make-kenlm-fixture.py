@@ -50,5 +50,9 @@ for form, path in forms.items():
     # Forms that store the same values score the same: keep one copy and name it.
     same = next((name for name, other in fixture["models"].items() if other.get("full_scores") == entry["full_scores"]), None)
     fixture["models"][form] = {"order": entry["order"], "same_as": same} if same else entry
+pruned = kenlm.Model(str(fixtures / "srilm-pruned.probing.bin"))
+pruned_lines = ["la casa roja", "casa roja", "roja casa la", "la casa", "<s> casa roja </s>", "casa desconocida roja"]
+fixture["srilm_pruned"] = {"lines": pruned_lines, "scores": [pruned.score(line) for line in pruned_lines],
+                           "full_scores": [[[p, n, int(oov)] for p, n, oov in pruned.full_scores(line)] for line in pruned_lines]}
 (fixtures / "kenlm-scores.json").write_text(json.dumps(fixture, ensure_ascii=False))
 print({form: m.get("same_as") or sum(map(len, m["full_scores"])) for form, m in fixture["models"].items()}, "word scores")

@@ -6,6 +6,8 @@
 #   sample-5gram.quant-trie.bin   build_binary -q 8 -b 8 trie
 #   sample-5gram.array-trie.bin   build_binary -a 22 trie
 #   sample-5gram.quant-array-trie.bin  build_binary -a 22 -q 8 -b 8 trie
+#   srilm-pruned.probing.bin      build_binary probing of srilm-pruned.arpa (committed, hand-written):
+#                                 a 3-gram whose suffix 2-gram is missing, which kenlm fills with a blank
 #   kenlm-scores.json             kenlm's Python module on each of them (make-kenlm-fixture.py)
 # lmplz and build_binary compile from the kenlm==0.3.0 sdist (the version pinned for the Python
 # module) with cmake and Debian's Boost; both are installed here if missing. The build lives in
@@ -51,5 +53,6 @@ build trie "$scratch/sample-5gram.arpa" "$fixtures/sample-5gram.trie.bin"
 build -q 8 -b 8 trie "$scratch/sample-5gram.arpa" "$fixtures/sample-5gram.quant-trie.bin"
 build -a 22 trie "$scratch/sample-5gram.arpa" "$fixtures/sample-5gram.array-trie.bin"
 build -a 22 -q 8 -b 8 trie "$scratch/sample-5gram.arpa" "$fixtures/sample-5gram.quant-array-trie.bin"
+build probing "$fixtures/srilm-pruned.arpa" "$fixtures/srilm-pruned.probing.bin"
 "$python" "$root/Scripts/reference/make-kenlm-fixture.py" "$scratch/sample-5gram.arpa"
 ls -l "$fixtures"

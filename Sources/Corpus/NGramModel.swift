@@ -54,7 +54,7 @@ public final class NGramModel: @unchecked Sendable {
         case .probing, .restProbing:
             let layout = ProbingLayout(header: header)
             guard file.bytes.count >= layout.end else {
-                throw fail("truncated: the header's counts need \(layout.end) bytes of tables, the file has \(file.bytes.count)")
+                throw fail("truncated: the file has \(file.bytes.count) bytes; the tables its header declares end at byte \(layout.end)")
             }
             let search = ProbingSearch(base: file.bytes.baseAddress!, layout: layout)
             guard search.vocabularyVersion == 0 else { throw fail("probing vocabulary version \(search.vocabularyVersion); kenlm 0.3.0 writes 0") }

@@ -82,15 +82,21 @@ import Testing
     @Test func brokenArpaFilesAreNamed() throws {
         let folder = try temporaryFolder()
         let path = folder.appendingPathComponent("bad.arpa").path
-        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\n-0.5\t</s>\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let header = "\\data\\\nngram 1=3\nngram 2=1\n\n\\1-grams:\n-1.0\t<s>\t-0.3\n-0.5\t</s>\n"
+        try (header + "-0.7\tsí\n\n\\2-grams:\n-0.2\t<s> sí\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): no \\end\\ marker (truncated ARPA file?)")
-        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\nminus\t</s>\n\\end\\\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 6: expected a log10 probability, 1 words and an optional backoff")
+        try (header + "minus\tsí\n\n\\2-grams:\n-0.2\t<s> sí\n\\end\\\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 8: expected a log10 probability, 1 words and an optional backoff")
         // The tables are sized from the header: one n-gram too many is an error, not an overflow.
-        try "\\data\\\nngram 1=3\nngram 2=1\n\n\\1-grams:\n-1.0\t<s>\t-0.3\n-0.5\t</s>\n-0.7\tsí\n\n\\2-grams:\n-0.2\t<s> sí\n-0.4\tsí </s>\n\\end\\\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try (header + "-0.7\tsí\n\n\\2-grams:\n-0.2\t<s> sí\n-0.4\tsí </s>\n\\end\\\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 12: more 2-grams than the 1 declared")
-        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\n-0.5\t</s>\n-0.5\t<unk>\n-0.7\tsí\n\\end\\\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 7: more 1-grams than the 2 declared")
+        try (header + "-0.5\t<unk>\n-0.7\tsí\n\\end\\\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 9: more 1-grams than the 3 declared")
+        try (header + "-0.7\tsí\n\n\\2-grams:\n-0.2\t<s> no\n\\end\\\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 11: word \"no\" has no unigram")
+        try (header + "0.7\tsí\n\n\\2-grams:\n-0.2\t<s> sí\n\\end\\\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 8: positive log10 probability 0.7 (an IRSTLM bug; kenlm refuses it too)")
+        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\n-0.5\t</s>\n\\end\\\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 4: a model of order 1; kenlm's structures need order 2 or more")
     }
 }

@@ -56,7 +56,7 @@ struct TrieSearch: NGramSearch {
         var offset = header.size
         func need(_ bytes: Int, _ what: String) throws {
             guard offset + bytes <= file.count else {
-                throw fail("truncated: the \(what) ends at byte \(offset + bytes) but the file has \(file.count) bytes")
+                throw fail("truncated: the file has \(file.count) bytes; the \(what) ends at byte \(offset + bytes)")
             }
         }
         // Sorted vocabulary: its size (without <unk>), then the hashes.
@@ -82,7 +82,7 @@ struct TrieSearch: NGramSearch {
         } else {
             quantization = nil
         }
-        try need((Int(counts[0]) + 2) * 16, "unigrams")
+        try need((Int(counts[0]) + 2) * 16, "unigram array")
         unigrams = base + offset
         offset += (Int(counts[0]) + 2) * 16
 
@@ -118,7 +118,7 @@ struct TrieSearch: NGramSearch {
             }
             level.totalBits = wordBits + level.valueBits + level.nextBits
             let packedBytes = Int(((1 + entries) * level.totalBits + 7) / 8) + 8
-            try need(arrayBytes + packedBytes, "\(n)-grams")
+            try need(arrayBytes + packedBytes, "\(n)-gram array")
             level.bits = base + offset + arrayBytes
             (level.probabilityBins, level.backoffBins) = bins(n - 2)
             middles.append(level)
@@ -129,7 +129,7 @@ struct TrieSearch: NGramSearch {
         longest.totalBits = wordBits + longest.valueBits
         longest.probabilityBins = bins(order - 2).0
         let longestBytes = Int(((1 + counts[order - 1]) * longest.totalBits + 7) / 8) + 8
-        try need(longestBytes, "\(order)-grams")
+        try need(longestBytes, "\(order)-gram array")
         longestLevel = longest
         end = offset + longestBytes
     }
