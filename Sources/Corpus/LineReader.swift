@@ -52,7 +52,12 @@ public final class LineReader {
     /// The next line, or nil at the end of the file.
     public func nextLine() -> ArraySlice<UInt8>? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            // memchr: the generic firstIndex(of:) was a third of an ARPA file's load time.
+            let found = buffer.withUnsafeBufferPointer { bytes -> Int? in
+                guard start < bytes.count, let hit = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) else { return nil }
+                return bytes.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            if let newline = found {
                 let line = buffer[start..<newline]
                 start = newline + 1
                 lineNumber += 1

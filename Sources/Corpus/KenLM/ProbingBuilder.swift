@@ -93,27 +93,31 @@ struct ProbingBuilder {
         var sawUnknown = false
         var listed: UInt64 = 0
         while let next = reader.nextLine() {
-            line = Self.trimmed(next)
-            if line.isEmpty { continue }
-            if line.first == UInt8(ascii: "\\") { break }
-            guard listed < counts[0] else { throw fail("more 1-grams than the \(counts[0]) declared") }
-            listed += 1
-            try fields.split(line, n: 1, isLongest: false, fail: fail)
-            let word = fields.word(0, of: line)
-            let hash = word.withUnsafeBytes { KenLMHash.word($0) }
-            var id: UInt32 = 0
-            if hash == KenLMHash.unknown || hash == KenLMHash.unknownCapitalised {
-                sawUnknown = true
-            } else {
-                id = bound
-                bound += 1
-                try tables.insert(hash, table: -1, fail: fail).storeBytes(of: id, as: UInt32.self)
-                words += word
-                words.append(0)
+            let isSection = try next.withUnsafeBufferPointer { raw -> Bool in
+                let entry = Self.trimmed(raw)
+                if entry.isEmpty { return false }
+                if entry[0] == UInt8(ascii: "\\") { line = ArraySlice(entry); return true }
+                guard listed < counts[0] else { throw fail("more 1-grams than the \(counts[0]) declared") }
+                listed += 1
+                try fields.split(entry, n: 1, isLongest: false, fail: fail)
+                let word = fields.word(0, of: entry)
+                let hash = KenLMHash.word(UnsafeRawBufferPointer(word))
+                var id: UInt32 = 0
+                if hash == KenLMHash.unknown || hash == KenLMHash.unknownCapitalised {
+                    sawUnknown = true
+                } else {
+                    id = bound
+                    bound += 1
+                    try tables.insert(hash, table: -1, fail: fail).storeBytes(of: id, as: UInt32.self)
+                    words += word
+                    words.append(0)
+                }
+                let unigram = base + layout.unigrams + 8 * Int(id)
+                unigram.storeBytes(of: fields.probability, as: Float.self)
+                unigram.storeBytes(of: fields.backoff, toByteOffset: 4, as: Float.self)
+                return false
             }
-            let unigram = base + layout.unigrams + 8 * Int(id)
-            unigram.storeBytes(of: fields.probability, as: Float.self)
-            unigram.storeBytes(of: fields.backoff, toByteOffset: 4, as: Float.self)
+            if isSection { break }
         }
         guard listed == counts[0] else { throw fail("declares \(counts[0]) 1-grams, lists \(listed)") }
         (base + layout.vocabulary).storeBytes(of: 0, as: UInt32.self)
@@ -132,21 +136,26 @@ struct ProbingBuilder {
             listed = 0
             var ended = false
             while let next = reader.nextLine() {
-                line = Self.trimmed(next)
-                if line.isEmpty { continue }
-                if line.first == UInt8(ascii: "\\") { ended = true; break }
-                guard listed < counts[n - 1] else { throw fail("more \(n)-grams than the \(counts[n - 1]) declared") }
-                listed += 1
-                try fields.split(line, n: n, isLongest: isLongest, fail: fail)
-                for position in 0..<n {
-                    let word = fields.word(position, of: line)
-                    let id = word.withUnsafeBytes { search.index(ofWord: $0) }
-                    if id == 0, !(word.elementsEqual("<unk>".utf8) || word.elementsEqual("<UNK>".utf8)) {
-                        throw fail("word \"\(String(decoding: word, as: UTF8.self))\" has no unigram")
+                // On the line's bytes in place: no slice is retained or bounds-checked per field.
+                let isSection = try next.withUnsafeBufferPointer { raw -> Bool in
+                    let entry = Self.trimmed(raw)
+                    if entry.isEmpty { return false }
+                    if entry[0] == UInt8(ascii: "\\") { line = ArraySlice(entry); return true }
+                    guard listed < counts[n - 1] else { throw fail("more \(n)-grams than the \(counts[n - 1]) declared") }
+                    listed += 1
+                    try fields.split(entry, n: n, isLongest: isLongest, fail: fail)
+                    for position in 0..<n {
+                        let word = fields.word(position, of: entry)
+                        let id = search.index(ofWord: UnsafeRawBufferPointer(word))
+                        if id == 0, !(word.elementsEqual("<unk>".utf8) || word.elementsEqual("<UNK>".utf8)) {
+                            throw fail("word \"\(String(decoding: word, as: UTF8.self))\" has no unigram")
+                        }
+                        ids[n - 1 - position] = id
                     }
-                    ids[n - 1 - position] = id
+                    try tables.add(n: n, ids: ids, keys: &keys, probability: fields.probability, backoff: fields.backoff, fail: fail)
+                    return false
                 }
-                try tables.add(n: n, ids: ids, keys: &keys, probability: fields.probability, backoff: fields.backoff, fail: fail)
+                if isSection { ended = true; break }
             }
             guard ended || reader.damage != nil else { break }
             guard listed == counts[n - 1] else { throw fail("declares \(counts[n - 1]) \(n)-grams, lists \(listed)") }
@@ -171,6 +180,13 @@ struct ProbingBuilder {
         while let first = line.first, first == 0x20 || (0x09...0x0D).contains(first) { line = line.dropFirst() }
         return line
     }
+
+    static func trimmed(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0, end = line.count
+        while end > start, line[end - 1] == 0x20 || (0x09...0x0D).contains(line[end - 1]) { end -= 1 }
+        while start < end, line[start] == 0x20 || (0x09...0x0D).contains(line[start]) { start += 1 }
+        return UnsafeBufferPointer(rebasing: line[start..<end])
+    }
 }
 
 /// One ARPA entry's fields: the probability, the words' byte ranges, the backoff.
@@ -180,10 +196,12 @@ private struct Fields {
     private var starts: [Int] = []
     private var ends: [Int] = []
 
-    func word(_ position: Int, of line: ArraySlice<UInt8>) -> ArraySlice<UInt8> { line[starts[position]..<ends[position]] }
+    func word(_ position: Int, of line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: line[starts[position]..<ends[position]])
+    }
 
     /// Splits on ARPA's spaces (space, tab, CR, LF), as kenlm's `kARPASpaces`.
-    mutating func split(_ line: ArraySlice<UInt8>, n: Int, isLongest: Bool, fail: (String) -> CorpusError) throws {
+    mutating func split(_ line: UnsafeBufferPointer<UInt8>, n: Int, isLongest: Bool, fail: (String) -> CorpusError) throws {
         starts.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         var index = line.startIndex
@@ -215,7 +233,7 @@ private struct Fields {
     @inline(__always) private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
     /// Correctly rounded, as kenlm's double-conversion parser: strtof on a NUL-terminated copy.
-    private static func float(_ text: ArraySlice<UInt8>) -> Float? {
+    private static func float(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Float? {
         guard !text.isEmpty, text.count < 64 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Float? in
             var index = 0
@@ -233,11 +251,14 @@ private struct Tables {
     let base: UnsafeMutableRawPointer
     let layout: ProbingLayout
     private var filled: [UInt64]
+    /// The suffixes of the n-gram being added, reused so no n-gram allocates.
+    private var between: [UnsafeMutableRawPointer] = []
 
     init(base: UnsafeMutableRawPointer, layout: ProbingLayout) {
         self.base = base
         self.layout = layout
         filled = [UInt64](repeating: 0, count: layout.middles.count + 2)
+        between.reserveCapacity(layout.header.order)
     }
 
     /// Table −1 is the vocabulary, 0..<middles.count the middle orders, middles.count the longest.
@@ -291,7 +312,7 @@ private struct Tables {
         if !isLongest { value.storeBytes(of: backoff, toByteOffset: 4, as: Float.self) }
 
         // FindLower: the suffixes, longest first, down to the first one present (blanks inserted).
-        var between: [UnsafeMutableRawPointer] = []
+        between.removeAll(keepingCapacity: true)
         var lower = n - 3
         while true {
             if lower == -1 { between.append(unigram(ids[0])); break }
