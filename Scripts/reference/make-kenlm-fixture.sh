@@ -9,30 +9,12 @@
 #   srilm-pruned.probing.bin      build_binary probing of srilm-pruned.arpa (committed, hand-written):
 #                                 a 3-gram whose suffix 2-gram is missing, which kenlm fills with a blank
 #   kenlm-scores.json             kenlm's Python module on each of them (make-kenlm-fixture.py)
-# lmplz and build_binary compile from the kenlm==0.3.0 sdist (the version pinned for the Python
-# module) with cmake and Debian's Boost; both are installed here if missing. The build lives in
-# the git-ignored .venv/.
+# lmplz and build_binary compile from the kenlm==0.3.0 sdist (Scripts/reference/kenlm-tools.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 python=$("$root/Scripts/reference/setup-venv.sh")
 fixtures="$root/Tests/CorpusTests/Fixtures/kenlm"
-work="$root/.venv/kenlm-tools"
-bin="$work/kenlm-0.3.0/build/bin"
-if [ ! -x "$bin/lmplz" ] || [ ! -x "$bin/build_binary" ]; then
-    missing=()
-    command -v cmake >/dev/null || missing+=(cmake)
-    for lib in program-options system thread test; do
-        dpkg -s "libboost-$lib-dev" >/dev/null 2>&1 || missing+=("libboost-$lib-dev")
-    done
-    dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
-    if [ ${#missing[@]} -gt 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; fi
-    mkdir -p "$work"
-    # --no-build-isolation: only the source archive is wanted, not a wheel (nor cmake built from source).
-    "$root/.venv/bin/pip" download --quiet --no-deps --no-binary kenlm --no-build-isolation kenlm==0.3.0 -d "$work"
-    tar -xzf "$work/kenlm-0.3.0.tar.gz" -C "$work"
-    mkdir -p "$work/kenlm-0.3.0/build"
-    (cd "$work/kenlm-0.3.0/build" && cmake .. -DCMAKE_BUILD_TYPE=Release >/dev/null && make -j"$(nproc)" lmplz build_binary >/dev/null)
-fi
+bin=$("$root/Scripts/reference/kenlm-tools.sh")
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
