@@ -40,7 +40,7 @@ public final class NGramModel: @unchecked Sendable {
     /// Reads an ARPA file (plain or gzip).
     public convenience init(arpaPath path: String) throws {
         let built = try ProbingBuilder(arpaPath: path).build()
-        try self.init(path: path, form: .arpa, probing: ProbingSearch(base: built.image.bytes.baseAddress!, layout: built.layout),
+        try self.init(path: path, form: .arpa, search: .probing(ProbingSearch(base: built.image.bytes.baseAddress!, layout: built.layout)),
                       counts: built.layout.header.counts, backing: built.image)
     }
 
@@ -59,7 +59,7 @@ public final class NGramModel: @unchecked Sendable {
             let search = ProbingSearch(base: file.bytes.baseAddress!, layout: layout)
             guard search.vocabularyVersion == 0 else { throw fail("probing vocabulary version \(search.vocabularyVersion); kenlm 0.3.0 writes 0") }
             guard UInt64(search.bound) <= header.counts[0] + 1 else { throw fail("the vocabulary's bound \(search.bound) exceeds the \(header.counts[0]) unigrams") }
-            try self.init(path: path, form: .probing, probing: search, counts: header.counts, backing: file)
+            try self.init(path: path, form: .probing, search: .probing(search), counts: header.counts, backing: file)
             end = layout.end
         case .trie, .quantizedTrie, .arrayTrie, .quantizedArrayTrie:
             let search = try TrieSearch(file: file.bytes, header: header, path: path)
@@ -73,10 +73,6 @@ public final class NGramModel: @unchecked Sendable {
         }
     }
 
-    private convenience init(path: String, form: Form, probing: ProbingSearch, counts: [UInt64], backing: AnyObject) throws {
-        try self.init(path: path, form: form, search: .probing(probing), counts: counts, backing: backing)
-    }
-
     private init(path: String, form: Form, search: Search, counts: [UInt64], backing: AnyObject) throws {
         self.path = path
         self.form = form
@@ -84,17 +80,10 @@ public final class NGramModel: @unchecked Sendable {
         self.counts = counts
         self.backing = backing
         order = counts.count
-        func index(_ word: String) -> UInt32 {
-            var word = word
-            return word.withUTF8 { bytes in
-                switch search {
-                case .probing(let probing): probing.index(ofWord: UnsafeRawBufferPointer(bytes))
-                case .trie(let trie): trie.index(ofWord: UnsafeRawBufferPointer(bytes))
-                }
-            }
+        switch search {
+        case .probing(let probing): (beginID, endID) = (probing.index(ofWord: "<s>"), probing.index(ofWord: "</s>"))
+        case .trie(let trie): (beginID, endID) = (trie.index(ofWord: "<s>"), trie.index(ofWord: "</s>"))
         }
-        beginID = index("<s>")
-        endID = index("</s>")
         guard beginID != 0, endID != 0 else { throw CorpusError.invalidInput(path: path, reason: "the vocabulary lacks <s> or </s>") }
     }
 

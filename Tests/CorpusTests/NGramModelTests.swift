@@ -85,6 +85,8 @@ import Testing
         let header = "\\data\\\nngram 1=3\nngram 2=1\n\n\\1-grams:\n-1.0\t<s>\t-0.3\n-0.5\t</s>\n"
         try (header + "-0.7\tsí\n\n\\2-grams:\n-0.2\t<s> sí\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): no \\end\\ marker (truncated ARPA file?)")
+        try header.write(toFile: path, atomically: true, encoding: .utf8)  // cut inside the 1-grams
+        #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): no \\end\\ marker (truncated ARPA file?)")
         try (header + "minus\tsí\n\n\\2-grams:\n-0.2\t<s> sí\n\\end\\\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(message { _ = try NGramModel(arpaPath: path) } == "\(path): line 8: expected a log10 probability, 1 words and an optional backoff")
         // The tables are sized from the header: one n-gram too many is an error, not an overflow.

@@ -51,11 +51,10 @@ struct ProbingBuilder {
 
         // The \data\ section: the counts size every table.
         var counts: [UInt64] = []
-        var line: ArraySlice<UInt8>
         var sawData = false
         while true {
             guard let next = reader.nextLine() else { throw CorpusError.invalidInput(path: path, reason: "no \\1-grams: section (not an ARPA file, or truncated)") }
-            line = Self.trimmed(next)
+            let line = next.withUnsafeBufferPointer { ArraySlice(Self.trimmed($0)) }
             if line.isEmpty { continue }
             if line.elementsEqual("\\data\\".utf8) { sawData = true; continue }
             if line.starts(with: "ngram ".utf8) {
@@ -91,35 +90,24 @@ struct ProbingBuilder {
         // Unigrams.
         var bound: UInt32 = 1
         var sawUnknown = false
-        var listed: UInt64 = 0
-        while let next = reader.nextLine() {
-            let isSection = try next.withUnsafeBufferPointer { raw -> Bool in
-                let entry = Self.trimmed(raw)
-                if entry.isEmpty { return false }
-                if entry[0] == UInt8(ascii: "\\") { line = ArraySlice(entry); return true }
-                guard listed < counts[0] else { throw fail("more 1-grams than the \(counts[0]) declared") }
-                listed += 1
-                try fields.split(entry, n: 1, isLongest: false, fail: fail)
-                let word = fields.word(0, of: entry)
-                let hash = KenLMHash.word(UnsafeRawBufferPointer(word))
-                var id: UInt32 = 0
-                if hash == KenLMHash.unknown || hash == KenLMHash.unknownCapitalised {
-                    sawUnknown = true
-                } else {
-                    id = bound
-                    bound += 1
-                    try tables.insert(hash, table: -1, fail: fail).storeBytes(of: id, as: UInt32.self)
-                    words += word
-                    words.append(0)
-                }
-                let unigram = base + layout.unigrams + 8 * Int(id)
-                unigram.storeBytes(of: fields.probability, as: Float.self)
-                unigram.storeBytes(of: fields.backoff, toByteOffset: 4, as: Float.self)
-                return false
+        var section = try readSection(reader, n: 1, declared: counts[0], fail: fail) { entry in
+            try fields.split(entry, n: 1, isLongest: false, fail: fail)
+            let word = fields.word(0, of: entry)
+            let hash = KenLMHash.word(UnsafeRawBufferPointer(word))
+            var id: UInt32 = 0
+            if hash == KenLMHash.unknown || hash == KenLMHash.unknownCapitalised {
+                sawUnknown = true
+            } else {
+                id = bound
+                bound += 1
+                try tables.insert(hash, table: -1, fail: fail).storeBytes(of: id, as: UInt32.self)
+                words += word
+                words.append(0)
             }
-            if isSection { break }
+            let unigram = base + layout.unigrams + 8 * Int(id)
+            unigram.storeBytes(of: fields.probability, as: Float.self)
+            unigram.storeBytes(of: fields.backoff, toByteOffset: 4, as: Float.self)
         }
-        guard listed == counts[0] else { throw fail("declares \(counts[0]) 1-grams, lists \(listed)") }
         (base + layout.vocabulary).storeBytes(of: 0, as: UInt32.self)
         (base + layout.vocabulary + 4).storeBytes(of: bound, as: UInt32.self)
         let search = ProbingSearch(base: base, layout: layout)
@@ -131,37 +119,24 @@ struct ProbingBuilder {
         var ids = [UInt32](repeating: 0, count: counts.count)  // newest word first
         var keys = [UInt64](repeating: 0, count: counts.count)
         for n in 2...counts.count {
-            guard line.elementsEqual("\\\(n)-grams:".utf8) else { throw fail("expected \\\(n)-grams:, found \"\(String(decoding: line.prefix(40), as: UTF8.self))\"") }
+            guard let title = section else { break }
+            guard title.elementsEqual("\\\(n)-grams:".utf8) else { throw fail("expected \\\(n)-grams:, found \"\(String(decoding: title.prefix(40), as: UTF8.self))\"") }
             let isLongest = n == counts.count
-            listed = 0
-            var ended = false
-            while let next = reader.nextLine() {
-                // On the line's bytes in place: no slice is retained or bounds-checked per field.
-                let isSection = try next.withUnsafeBufferPointer { raw -> Bool in
-                    let entry = Self.trimmed(raw)
-                    if entry.isEmpty { return false }
-                    if entry[0] == UInt8(ascii: "\\") { line = ArraySlice(entry); return true }
-                    guard listed < counts[n - 1] else { throw fail("more \(n)-grams than the \(counts[n - 1]) declared") }
-                    listed += 1
-                    try fields.split(entry, n: n, isLongest: isLongest, fail: fail)
-                    for position in 0..<n {
-                        let word = fields.word(position, of: entry)
-                        let id = search.index(ofWord: UnsafeRawBufferPointer(word))
-                        if id == 0, !(word.elementsEqual("<unk>".utf8) || word.elementsEqual("<UNK>".utf8)) {
-                            throw fail("word \"\(String(decoding: word, as: UTF8.self))\" has no unigram")
-                        }
-                        ids[n - 1 - position] = id
+            section = try readSection(reader, n: n, declared: counts[n - 1], fail: fail) { entry in
+                try fields.split(entry, n: n, isLongest: isLongest, fail: fail)
+                for position in 0..<n {
+                    let word = fields.word(position, of: entry)
+                    let id = search.index(ofWord: UnsafeRawBufferPointer(word))
+                    if id == 0, !(word.elementsEqual("<unk>".utf8) || word.elementsEqual("<UNK>".utf8)) {
+                        throw fail("word \"\(String(decoding: word, as: UTF8.self))\" has no unigram")
                     }
-                    try tables.add(n: n, ids: ids, keys: &keys, probability: fields.probability, backoff: fields.backoff, fail: fail)
-                    return false
+                    ids[n - 1 - position] = id
                 }
-                if isSection { ended = true; break }
+                try tables.add(n: n, ids: ids, keys: &keys, probability: fields.probability, backoff: fields.backoff, fail: fail)
             }
-            guard ended || reader.damage != nil else { break }
-            guard listed == counts[n - 1] else { throw fail("declares \(counts[n - 1]) \(n)-grams, lists \(listed)") }
         }
         if let damage = reader.damage { throw CorpusError.invalidInput(path: path, reason: damage) }
-        guard line.elementsEqual("\\end\\".utf8) else {
+        guard let end = section, end.elementsEqual("\\end\\".utf8) else {
             throw CorpusError.invalidInput(path: path, reason: "no \\end\\ marker (truncated ARPA file?)")
         }
         if !sawUnknown {
@@ -173,14 +148,30 @@ struct ProbingBuilder {
         return Built(image: image, layout: layout)
     }
 
-    /// The line without surrounding ASCII whitespace (a "\r" before the "\n" included).
-    static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var line = line
-        while let last = line.last, last == 0x20 || (0x09...0x0D).contains(last) { line = line.dropLast() }
-        while let first = line.first, first == 0x20 || (0x09...0x0D).contains(first) { line = line.dropFirst() }
-        return line
+    /// Calls `entry` with each line of the section being read, trimmed and on the line's bytes in
+    /// place (no slice retained or bounds-checked per field: this is the hot loop of a load), and
+    /// checks their number against the header. Returns the line that ends the section (the next
+    /// `\…` line), or nil when the file ends first.
+    @inline(__always)
+    private func readSection(_ reader: LineReader, n: Int, declared: UInt64, fail: (String) -> CorpusError,
+                             _ entry: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> ArraySlice<UInt8>? {
+        var listed: UInt64 = 0
+        var end: ArraySlice<UInt8>?
+        while end == nil, let next = reader.nextLine() {
+            try next.withUnsafeBufferPointer { raw in
+                let line = Self.trimmed(raw)
+                if line.isEmpty { return }
+                if line[0] == UInt8(ascii: "\\") { end = ArraySlice(line); return }
+                guard listed < declared else { throw fail("more \(n)-grams than the \(declared) declared") }
+                listed += 1
+                try entry(line)
+            }
+        }
+        if end != nil, listed != declared { throw fail("declares \(declared) \(n)-grams, lists \(listed)") }
+        return end
     }
 
+    /// The line without surrounding ASCII whitespace (a "\r" before the "\n" included).
     static func trimmed(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         var start = 0, end = line.count
         while end > start, line[end - 1] == 0x20 || (0x09...0x0D).contains(line[end - 1]) { end -= 1 }
