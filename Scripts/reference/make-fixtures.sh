@@ -12,3 +12,5 @@ python=$("$root/Scripts/reference/setup-venv.sh")
 "$python" "$root/Scripts/reference/make-gpt2-tokenizer-fixture.py"
 "$python" "$root/Scripts/reference/make-classification-fixture.py" >/dev/null
 "$python" "$root/Scripts/reference/make-downstream-fixture.py" 2>/dev/null
+"$python" "$root/Scripts/reference/make-ngram-fixture.py"
+"$root/Scripts/reference/make-kenlm-fixture.sh" >/dev/null
