@@ -7,6 +7,8 @@ public struct CorpusReader {
     public let files: [String]
     public var warn: (String) -> Void = { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) }
     public var warningsPerFile = 10
+    /// Called now and then with the bytes of the current file read so far (for progress lines).
+    public var progress: ((_ bytesRead: Int) -> Void)?
 
     public init(files: [String]) {
         self.files = files
@@ -33,6 +35,7 @@ public struct CorpusReader {
             if warned <= warningsPerFile { warn("\(path):\(line): \(reason); line skipped") }
         }
         while let line = reader.nextLine() {
+            if let progress, reader.lineNumber % 256 == 0 { progress(reader.bytesRead) }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             guard let text = String(validating: line, as: UTF8.self) else { skip("invalid UTF-8", reader.lineNumber); continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
@@ -48,6 +51,7 @@ public struct CorpusReader {
             warn("\(path): \(damage); the documents before the damage were read")
         }
         if warned > warningsPerFile { warn("\(path): \(warned - warningsPerFile) more skipped lines") }
+        progress?(reader.bytesRead)
         return report
     }
 }

@@ -8,7 +8,7 @@ public struct Document: Sendable {
 }
 
 /// What a corpus pass read and what it skipped, and why.
-public struct CorpusReport: Equatable, Sendable, CustomStringConvertible {
+public struct CorpusReport: Codable, Equatable, Sendable, CustomStringConvertible {
     public var files = 0
     public var documents = 0
     /// Skipped lines by reason ("malformed JSON", "invalid UTF-8", "no text field"), and damaged files.

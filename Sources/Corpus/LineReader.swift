@@ -16,6 +16,8 @@ public final class LineReader {
     public private(set) var lineNumber = 0
     /// Set when a gzip stream ended early or was corrupt; lines before the damage were returned.
     public private(set) var damage: String?
+    /// Bytes read from the file so far (compressed bytes for gzip): progress through the input.
+    public private(set) var bytesRead = 0
 
     public init(path: String) throws {
         self.path = path
@@ -30,6 +32,7 @@ public final class LineReader {
         self.file = file
         // Sniff the gzip magic from the first chunk instead of rewinding: pipes cannot rewind.
         let count = input.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        bytesRead = count
         isGzip = count >= 2 && input[0] == 0x1F && input[1] == 0x8B
         if isGzip {
             guard czlib_inflate_init_gzip(&stream) == Z_OK else {
@@ -81,11 +84,13 @@ public final class LineReader {
     private func fill() {
         if !isGzip {
             let count = input.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            bytesRead += count
             if count == 0 { finished = true } else { buffer.append(contentsOf: input[0..<count]) }
             return
         }
         if stream.avail_in == 0 {
             let count = input.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            bytesRead += count
             if count == 0 {
                 if stream.total_in > 0 || stream.total_out > 0 { damage = "the gzip stream is truncated (the file ends mid-stream)" }
                 finished = true

@@ -46,6 +46,9 @@ public final class TokenRows: @unchecked Sendable {
     public init(directory: String, split: String) throws {
         let indexPath = URL(fileURLWithPath: directory).appendingPathComponent("index.json").path
         guard let data = FileManager.default.contents(atPath: indexPath) else {
+            if FileManager.default.fileExists(atPath: URL(fileURLWithPath: directory).appendingPathComponent(".progress/settings.json").path) {
+                throw CorpusError.unreadableFile(path: indexPath, reason: "missing: bertin prepare has not finished every input file here; rerun the same command to complete it")
+            }
             throw CorpusError.unreadableFile(path: indexPath, reason: "cannot read the file (missing? run bertin prepare first)")
         }
         let index: TokenRowsIndex

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The repository's root, from this file's place in it (the sample corpus lives in Recipes/).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -20,4 +21,36 @@ func temporaryFolder() throws -> URL {
 func message(_ body: () throws -> Void) -> String {
     do { try body() } catch { return "\(error)" }
     return "no error"
+}
+
+struct BertinOutcome {
+    let status: Int32
+    let output: String
+}
+
+/// Runs `.build/release/bertin arguments` (under `mpirun -np ranks` when given) with one compute
+/// thread and Open MPI allowed to run as root and oversubscribe; stdout and stderr together.
+/// `background` gets the process once it started (to kill it).
+func runBertin(_ arguments: [String], ranks: Int? = nil, background: ((Process) -> Void)? = nil) throws -> BertinOutcome {
+    let bertin = repositoryRoot.appendingPathComponent(".build/release/bertin").path
+    #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: ranks == nil ? bertin : "/usr/bin/env")
+    process.arguments = ranks.map { ["mpirun", "-np", String($0), bertin] + arguments } ?? arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["BERTIN_THREADS"] = "1"
+    environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    // Read while the process runs (a full pipe would stall it), watching it on another thread.
+    let watcher = background.map { body in Thread { body(process) } }
+    watcher?.start()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return BertinOutcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
 }

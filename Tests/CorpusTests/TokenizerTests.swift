@@ -122,11 +122,11 @@ import Testing
         #expect(throws: CorpusError.self) { _ = try RowPreparation(tokenizer: tokenizer, sequenceLength: 16).run(files: sampleTrainShards, outputDirectory: output) }
         var causal = RowPreparation(tokenizer: tokenizer, sequenceLength: 64)
         causal.framing = .causalLM
-        let report = try causal.run(files: sampleTrainShards, outputDirectory: output)
-        #expect(report.index.maskTokenID == nil && report.index.sequenceLength == 64)
+        let index = try #require(try causal.run(files: sampleTrainShards, outputDirectory: output).index)
+        #expect(index.maskTokenID == nil && index.sequenceLength == 64)
         // Documents are joined by <|endoftext|>: as many as there are documents (the tail rows dropped may hold a few).
         let rows = try TokenRows(directory: output, split: "train")
         let ends = (0..<rows.count).reduce(0) { $0 + rows.row($1).filter { $0 == 0 }.count }
-        #expect(ends > 0 && ends <= report.index.splits["train"]!.documents)
+        #expect(ends > 0 && ends <= index.splits["train"]!.documents)
     }
 }

@@ -23,15 +23,22 @@ private func prepare(length: Int, evalFraction: Double, buffer: Int, seed: UInt6
 
 @Suite struct DataPipelineTests {
     @Test func rowsAreTheConcatenatedDocumentsCutExactly() throws {
-        // A one-document buffer keeps the order, so the rows can be rebuilt from the documents.
+        // A one-document buffer keeps the order, so the rows can be rebuilt from the documents:
+        // each input file's documents are concatenated and cut on their own (its tail row dropped).
         let folder = try prepare(length: 128, evalFraction: 0, buffer: 1)
         let rows = try TokenRows(directory: folder, split: "train")
-        var stream: [Int32] = []
-        try CorpusReader(files: trainShards).forEachDocument { stream += tokenizer.encode($0.text) }
-        #expect(rows.count == stream.count / 128)
-        #expect(rows.index.dtype == "uint16" && rows.index.splits["train"]!.shards.count == (rows.count + 999) / 1000)
+        var expected: [Int32] = []
+        for file in trainShards {
+            var stream: [Int32] = []
+            try CorpusReader(files: [file]).forEachDocument { stream += tokenizer.encode($0.text) }
+            expected += stream[..<(stream.count / 128 * 128)]
+        }
+        #expect(rows.count == expected.count / 128)
+        let shards = rows.index.splits["train"]!.shards
+        #expect(rows.index.dtype == "uint16" && shards.allSatisfy { $0.rows <= 1000 } && shards.count >= (rows.count + 999) / 1000)
+        #expect(shards.first?.file == "train-00000-0000.u16" && shards.last!.file.hasPrefix("train-00001-"), "shards in input order: \(shards.map(\.file))")
         let rebuilt = (0..<rows.count).flatMap { rows.row($0) }
-        #expect(rebuilt == Array(stream[..<(rows.count * 128)]), "rows cross document boundaries, no padding")
+        #expect(rebuilt == expected, "rows cross document boundaries, no padding")
         #expect(rows.row(0).first == tokenizer.beginID)
     }
 
@@ -55,8 +62,8 @@ private func prepare(length: Int, evalFraction: Double, buffer: Int, seed: UInt6
     @Test func heldOutShardFormsTheEvalSplit() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-rows-\(UUID().uuidString)").path
         let validation = root.appendingPathComponent("Recipes/sample-corpus/c4-es-validation.tfrecord-00000-of-00001.json.gz").path
-        let report = try RowPreparation(tokenizer: tokenizer, sequenceLength: 512).run(files: trainShards, evalFiles: [validation], outputDirectory: output)
-        #expect(report.index.splits["eval"]!.documents == 39 && report.index.splits["train"]!.documents == 360)
+        let index = try #require(try RowPreparation(tokenizer: tokenizer, sequenceLength: 512).run(files: trainShards, evalFiles: [validation], outputDirectory: output).index)
+        #expect(index.splits["eval"]!.documents == 39 && index.splits["train"]!.documents == 360)
         #expect(throws: CorpusError.self) { _ = try RowPreparation(tokenizer: tokenizer, sequenceLength: 512).run(files: trainShards, outputDirectory: output) }
     }
 

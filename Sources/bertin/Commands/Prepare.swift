@@ -10,7 +10,10 @@ struct Prepare: ParsableCommand {
             Documents pass a seeded shuffle buffer (BERTIN: 10,000), are tokenized with <s> ... </s>, concatenated \
             and cut into rows of exactly --sequence-length tokens: no padding, rows cross document boundaries. \
             A seeded --eval-fraction of the documents forms the eval split. Writes index.json and uint16 shards \
-            (int32 when the vocabulary exceeds 65,536) into --output, which must not exist yet.
+            (int32 when the vocabulary exceeds 65,536) into --output. Each input file is shuffled, held out and cut \
+            on its own (its last incomplete row is dropped), so the rows are the same from one process, under \
+            mpirun -np N, or from N processes with --shard i/N (one process per node: each uses all its cores). \
+            index.json is written last, when every file is done; a killed job resumes by rerunning the same command.
             """)
 
     @Option(help: "Folder with tokenizer.json, or vocab.json + merges.txt.")
@@ -34,8 +37,14 @@ struct Prepare: ParsableCommand {
     @Option(help: "masked: each document as <s> … </s> (RoBERTa); causal: documents joined by the end-of-text token (GPT-J), rows of exactly --sequence-length (2048 for GPT-J).")
     var objective: String = "masked"
 
-    @Option(help: "Folder to create.")
+    @Option(help: "Folder to create (or a previous run of the same command to resume).")
     var output: String
+
+    @Option(help: "Do share i of N (0-based: 0/4 … 3/4) as one of N independent processes; under mpirun the rank is the share.")
+    var shard: String?
+
+    @Option(name: .customLong("progress-seconds"), help: "Seconds between progress lines on stderr.")
+    var progressSeconds: Double = 10
 
     @Argument(help: "Corpus files (mC4 JSON lines, gzip or plain).")
     var files: [String]
@@ -47,9 +56,17 @@ struct Prepare: ParsableCommand {
         preparation.evalFraction = evalFraction
         preparation.shuffleBuffer = shuffleBuffer
         preparation.seed = seed
+        preparation.share = try corpusShare(shard)
+        preparation.progressInterval = progressSeconds
+        preparation.tokenizerIdentity = JobProgress.identity(ofFiles: ["tokenizer.json", "vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"]
+            .map { URL(fileURLWithPath: tokenizer).appendingPathComponent($0).path })
         let report = try preparation.run(files: files, evalFiles: evalFiles, outputDirectory: output)
         FileHandle.standardError.write(Data("\(report.corpus)\n".utf8))
-        for (name, split) in report.index.splits.sorted(by: { $0.key < $1.key }) {
+        guard let index = report.index else {
+            reportShareDone(preparation.share, output: output, finalFile: "index.json")
+            return
+        }
+        for (name, split) in index.splits.sorted(by: { $0.key < $1.key }) {
             print("{\"split\": \"\(name)\", \"documents\": \(split.documents), \"tokens\": \(split.tokens), \"rows\": \(split.rows), \"sequence_length\": \(sequenceLength)}")
         }
         print("{\"seconds\": \(report.seconds)}")

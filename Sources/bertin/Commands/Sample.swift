@@ -13,7 +13,13 @@ struct Sample: ParsableCommand {
             BERTIN's factors are in the units of CCNet's model: with another model use --keep-fraction F, which solves the \
             factor on the estimation sample (the --estimate-boundaries documents, else the first 10000) so that about F \
             of the documents are kept; a warning says when the factor keeps every document of some quartile. \
-            Deterministic for a seed at any thread count. Prints a JSON report (kept/seen per quartile, histogram).
+            Deterministic for a seed at any thread count and any number of processes. Output: --output-shards gzip \
+            files named as BERTIN's mc4-es-sampled (<prefix>-<size>-<method>-shard-NNNN-of-MMMM.json.gz), each fed \
+            by a contiguous group of the inputs, and manifest.json, written last. Run it as one process, under \
+            mpirun -np N, or as N processes with --shard i/N (one process per node: each uses all its cores); the \
+            files are the same. A killed job resumes by rerunning the same command: finished shards are kept, \
+            partial ones redone. --max-documents keeps the first N accepted documents in shard order. Prints a \
+            JSON report (kept/seen per quartile, histogram).
             """)
 
     @Option(help: "Language model: ARPA (plain or .gz) or a KenLM binary (probing, trie, quantised), recognised from its first bytes.")
@@ -40,8 +46,23 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed of the keep decisions.")
     var seed: UInt64 = 2021
 
-    @Option(help: "Folder for the sampled shards (one per input file, same name).")
+    @Option(help: "Folder for the sampled shards and manifest.json (new, or a previous run of the same command to resume).")
     var output: String
+
+    @Option(name: .customLong("output-shards"), help: "Output shards (default: one per input file; BERTIN: 1024 from mC4-es's 2048).")
+    var outputShards: Int?
+
+    @Option(help: "Shard name prefix (mc4-es-sampled's).")
+    var prefix = "mc4-es-train"
+
+    @Option(name: .customLong("max-documents"), help: "Keep only the first N accepted documents, in shard order (BERTIN: 50000000).")
+    var maxDocuments: Int?
+
+    @Option(help: "Do share i of N (0-based: 0/4 … 3/4) as one of N independent processes; under mpirun the rank is the share.")
+    var shard: String?
+
+    @Option(name: .customLong("progress-seconds"), help: "Seconds between progress lines on stderr.")
+    var progressSeconds: Double = 10
 
     @Option(help: "Also write the perplexity histogram as an SVG plot here.")
     var plot: String?
@@ -97,7 +118,16 @@ struct Sample: ParsableCommand {
         }
         var sampling = SamplingRun(model: languageModel, sampler: sampler, seed: seed)
         sampling.normalize = ccnetNormalize
-        let report = try sampling.run(files: files, outputDirectory: output)
+        sampling.outputShards = outputShards
+        sampling.prefix = prefix
+        sampling.maxDocuments = maxDocuments
+        sampling.share = try corpusShare(shard)
+        sampling.modelIdentity = "\(URL(fileURLWithPath: model).lastPathComponent) \(((try? FileManager.default.attributesOfItem(atPath: model))?[.size] as? NSNumber)?.intValue ?? 0) bytes"
+        sampling.progressInterval = progressSeconds
+        guard let report = try sampling.run(files: files, outputDirectory: output) else {
+            reportShareDone(sampling.share, output: output, finalFile: "manifest.json")
+            return
+        }
         if let plot {
             try report.svg(boundaries: chosen).write(toFile: plot, atomically: true, encoding: .utf8)
         }
