@@ -35,7 +35,9 @@ public final class ProgressLine {
         bytesInUnit = 0
     }
 
+    /// Prints the line now (never when the interval is infinite: a quiet process).
     public func print() {
+        guard interval.isFinite else { return }
         lastPrinted = Date()
         write(line)
     }

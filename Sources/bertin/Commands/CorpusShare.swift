@@ -20,6 +20,14 @@ func corpusShare(_ option: String?) throws -> WorkShare {
     return try WorkShare(index: launched.rank, count: launched.size)
 }
 
+/// Seconds between progress lines: under mpirun only rank 0 prints (shares are dealt round robin,
+/// so its ETA stands for the job's), every other process prints its own.
+func progressInterval(_ seconds: Double) -> Double {
+    let environment = ProcessInfo.processInfo.environment
+    guard let rank = environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init), rank > 0 else { return seconds }
+    return .infinity
+}
+
 /// Says on stderr that this share is done and who finishes the job.
 func reportShareDone(_ share: WorkShare, output: String, finalFile: String) {
     let path = URL(fileURLWithPath: output).appendingPathComponent(finalFile).path

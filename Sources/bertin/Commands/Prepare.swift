@@ -57,7 +57,7 @@ struct Prepare: ParsableCommand {
         preparation.shuffleBuffer = shuffleBuffer
         preparation.seed = seed
         preparation.share = try corpusShare(shard)
-        preparation.progressInterval = progressSeconds
+        preparation.progressInterval = progressInterval(progressSeconds)
         preparation.tokenizerIdentity = JobProgress.identity(ofFiles: ["tokenizer.json", "vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"]
             .map { URL(fileURLWithPath: tokenizer).appendingPathComponent($0).path })
         let report = try preparation.run(files: files, evalFiles: evalFiles, outputDirectory: output)
