@@ -69,6 +69,47 @@ import Testing
         #expect(sameTokens == reference.vocabularySize)
         #expect(trained.mergeList.count == reference.mergeList.count && sameMerges == reference.mergeList.count)
     }
+
+    /// `bertin tokenizer train` streams the documents through a `WordCounter` in batches: the same
+    /// tokenizer as tokenizers' trainer, and a cap that is named when it drops words.
+    @Test func streamingCommandReproducesTokenizers() throws {
+        let folder = try temporaryFolder()
+        let run = try runBertin(["tokenizer", "train", "--vocab-size", "8000", "--output", folder.path] + sampleTrainShards)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("\"pruned_occurrences\": 0") && run.output.contains("\"peak_rss_bytes\": "), "\(run.output)")
+        let trained = try BPETokenizer(directory: folder.path), reference = try BPETokenizer(directory: fixturePath("tokenizer"))
+        #expect(trained.tokens == reference.tokens)
+        #expect(trained.mergeList.map { [$0.0, $0.1] } == reference.mergeList.map { [$0.0, $0.1] })
+        let capped = try runBertin(["tokenizer", "train", "--vocab-size", "8000", "--max-words", "2000", "--output", try temporaryFolder().path] + sampleTrainShards)
+        #expect(capped.status == 0 && capped.output.contains("warning: more than 2000 distinct words"), "\(capped.output)")
+    }
+
+    /// Counting in batches on any number of workers gives the counts of one pass; over the cap,
+    /// exactly the reported occurrences are missing and the table stays under the cap.
+    @Test func wordCounterStreamsAndCaps() throws {
+        var texts: [String] = []
+        try CorpusReader(files: sampleTrainShards).forEachDocument { texts.append($0.text) }
+        var exact: [[UInt8]: Int] = [:]
+        for text in texts { for word in gpt2PreTokenize(Substring(text)) { exact[word, default: 0] += 1 } }
+        func counted(cap: Int, workers: Int, batch: Int) -> WordCounter {
+            let counter = WordCounter(maximumWords: cap, workers: workers)
+            for start in stride(from: 0, to: texts.count, by: batch) { counter.add(Array(texts[start..<min(start + batch, texts.count)])) }
+            return counter
+        }
+        func table(_ counter: WordCounter) -> [[UInt8]: Int] { Dictionary(uniqueKeysWithValues: counter.counts.map { ($0.key, $0.value) }) }
+        let streamed = counted(cap: .max, workers: 3, batch: 7)
+        #expect(table(streamed) == exact && streamed.prunedOccurrences == 0)
+        #expect(streamed.bytes == texts.reduce(0) { $0 + $1.utf8.count })
+        let capped = counted(cap: 3000, workers: 3, batch: 40)
+        #expect(capped.count <= 3000 && capped.pruneThreshold >= 1 && capped.prunedOccurrences > 0)
+        let kept = table(capped)
+        #expect(exact.values.reduce(0, +) - kept.values.reduce(0, +) == capped.prunedOccurrences)
+        #expect(kept.allSatisfy { exact[$0.key]! >= $0.value })
+        #expect(table(counted(cap: 3000, workers: 1, batch: 40)) == kept, "the cap depends on the batches, not the threads")
+        // The most frequent words survive with their exact counts.
+        let top = exact.sorted { $0.value > $1.value }.prefix(100)
+        #expect(top.allSatisfy { kept[$0.key] == $0.value })
+    }
 }
 
 /// A GPT-2-style tokenizer (GPT-J's family): `<|endoftext|>` its only special token, no

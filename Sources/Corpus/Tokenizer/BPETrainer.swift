@@ -15,20 +15,12 @@ public struct BPETrainer: Sendable {
         (self.vocabularySize, self.minimumFrequency, self.specialTokens) = (vocabularySize, minimumFrequency, specialTokens)
     }
 
-    /// Distinct pre-tokenized words (GPT-2 split, as bytes) of `texts` and how often each occurs.
+    /// Distinct pre-tokenized words (GPT-2 split, as bytes) of `texts` and how often each occurs
+    /// (all held at once: for a stream of documents use `WordCounter`).
     public static func countWords(in texts: [String]) -> [[UInt8]: Int] {
-        let chunks = max(1, min(texts.count, ProcessInfo.processInfo.activeProcessorCount * 4))
-        var partial = [[[UInt8]: Int]](repeating: [:], count: chunks)
-        partial.withUnsafeMutableBufferPointer { results in
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                var counts: [[UInt8]: Int] = [:]
-                for index in stride(from: chunk, to: texts.count, by: chunks) {
-                    for word in gpt2PreTokenize(Substring(texts[index])) { counts[word, default: 0] += 1 }
-                }
-                results[chunk] = counts
-            }
-        }
-        return partial.reduce(into: [:]) { total, counts in total.merge(counts, uniquingKeysWith: +) }
+        let counter = WordCounter(maximumWords: .max)
+        counter.add(texts)
+        return Dictionary(uniqueKeysWithValues: counter.counts.map { ($0.key, $0.value) })
     }
 
     struct Candidate: Comparable {
@@ -43,6 +35,11 @@ public struct BPETrainer: Sendable {
     }
 
     public func train(wordCounts: [[UInt8]: Int]) throws -> BPETokenizer {
+        try train(words: wordCounts)
+    }
+
+    /// Trains on words and their counts (a `WordCounter`'s `counts`): their order does not matter.
+    public func train<Words: Sequence>(words wordCounts: Words) throws -> BPETokenizer where Words.Element == (key: [UInt8], value: Int) {
         var tokens: [[UInt8]] = []  // id → bytes (special tokens: their UTF-8 text)
         var textIDs: [String: Int32] = [:]
         for special in specialTokens where textIDs[special] == nil {

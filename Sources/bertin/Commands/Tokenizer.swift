@@ -1,5 +1,6 @@
 import ArgumentParser
 import Corpus
+import Distributed
 import Foundation
 
 /// Byte-level BPE: train, encode, decode.
@@ -23,6 +24,9 @@ struct TokenizerCommand: ParsableCommand {
                 help: "Special tokens, first ids first (default RoBERTa's: <s> <pad> </s> <unk> <mask>). Without <s> and </s> the tokenizer adds nothing around a text, as GPT-2's: --special-tokens \"<|endoftext|>\".")
         var specialTokens: [String] = BPETokenizer.robertaSpecialTokens
 
+        @Option(name: .customLong("max-words"), help: "Cap on distinct words held while counting (about 100 bytes each); beyond it the rarest are dropped and the report says how many occurrences.")
+        var maximumWords: Int = 25_000_000
+
         @Option(help: "Folder to write vocab.json, merges.txt and tokenizer_config.json into.")
         var output: String
 
@@ -31,18 +35,29 @@ struct TokenizerCommand: ParsableCommand {
 
         func run() throws {
             let started = Date()
-            var texts: [String] = []
-            let report = try CorpusReader(files: files).forEachDocument { texts.append($0.text) }
-            let counts = BPETrainer.countWords(in: texts)
-            let tokenizer = try BPETrainer(vocabularySize: vocabularySize, minimumFrequency: minimumFrequency, specialTokens: specialTokens).train(wordCounts: counts)
+            // Documents are counted in batches and dropped: memory is the word table, not the corpus.
+            let counter = WordCounter(maximumWords: maximumWords)
+            var batch: [String] = []
+            let report = try CorpusReader(files: files).forEachDocument { document in
+                batch.append(document.text)
+                if batch.count == 4096 {
+                    counter.add(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            counter.add(batch)
+            let counted = Date()
+            if counter.prunedOccurrences > 0 {
+                FileHandle.standardError.write(Data(("warning: more than \(counter.maximumWords) distinct words: \(counter.prunedOccurrences) occurrences of words "
+                    + "seen at most \(counter.pruneThreshold) times were dropped (raise --max-words for tokenizers' exact counts)\n").utf8))
+            }
+            let tokenizer = try BPETrainer(vocabularySize: vocabularySize, minimumFrequency: minimumFrequency, specialTokens: specialTokens).train(words: counter.counts)
             try tokenizer.save(to: output)
-            let bytes = texts.reduce(0) { $0 + $1.utf8.count }
-            var tokenCount = 0
-            var cache: [[UInt8]: [Int32]] = [:]
-            for text in texts { tokenCount += tokenizer.encode(text, addSpecialTokens: false, cache: &cache).count }
             FileHandle.standardError.write(Data("\(report)\n".utf8))
-            print("{\"vocab_size\": \(tokenizer.vocabularySize), \"merges\": \(tokenizer.mergeList.count), \"distinct_words\": \(counts.count), "
-                  + "\"bytes_per_token\": \(Double(bytes) / Double(max(tokenCount, 1))), \"seconds\": \(Date().timeIntervalSince(started))}")
+            print("{\"vocab_size\": \(tokenizer.vocabularySize), \"merges\": \(tokenizer.mergeList.count), \"distinct_words\": \(counter.count), "
+                  + "\"pruned_occurrences\": \(counter.prunedOccurrences), \"bytes_per_token\": \(counter.bytesPerToken(tokenizer)), "
+                  + "\"count_seconds\": \(counted.timeIntervalSince(started)), \"seconds\": \(Date().timeIntervalSince(started)), "
+                  + "\"peak_rss_bytes\": \(PeakMemory.bytes)}")
         }
     }
 
@@ -103,3 +118,4 @@ struct TokenizerCommand: ParsableCommand {
         }
     }
 }
+
