@@ -5,7 +5,9 @@ import Foundation
 /// works: each pre-tokenizes a stride of the batch into partial tables split by word hash, then
 /// each merges one hash part of all partial tables into its own part of the total.
 ///
-/// Memory is bounded by `maximumWords` distinct words (about 100 bytes each as counted here).
+/// Memory is bounded by `maximumWords` distinct words. Counting and then training cost about 370
+/// bytes of peak memory per distinct word (tokenizers' trainer: about 870; `Scripts/bench/tokenizer-train`),
+/// so the default 20M words stays under about 8 GB.
 /// When a batch leaves more, the rarest words are dropped, all words seen at most t times with the
 /// smallest t that brings the table to three quarters of the cap, as tokenizers' trainer never
 /// does (it keeps every word): up to the cap the counts, and so the vocabulary, are exactly
@@ -21,7 +23,7 @@ public final class WordCounter {
     public private(set) var bytes = 0
     private var parts: [[[UInt8]: Int]]
 
-    public init(maximumWords: Int = 25_000_000, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(maximumWords: Int = 20_000_000, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.maximumWords = max(1, maximumWords)
         parts = Array(repeating: [:], count: max(1, workers))
     }

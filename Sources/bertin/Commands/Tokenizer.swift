@@ -24,8 +24,8 @@ struct TokenizerCommand: ParsableCommand {
                 help: "Special tokens, first ids first (default RoBERTa's: <s> <pad> </s> <unk> <mask>). Without <s> and </s> the tokenizer adds nothing around a text, as GPT-2's: --special-tokens \"<|endoftext|>\".")
         var specialTokens: [String] = BPETokenizer.robertaSpecialTokens
 
-        @Option(name: .customLong("max-words"), help: "Cap on distinct words held while counting (about 100 bytes each); beyond it the rarest are dropped and the report says how many occurrences.")
-        var maximumWords: Int = 25_000_000
+        @Option(name: .customLong("max-words"), help: "Cap on distinct words held (about 370 bytes of peak memory each: 20M ≈ 8 GB); beyond it the rarest are dropped and the report says how many occurrences.")
+        var maximumWords: Int = 20_000_000
 
         @Option(help: "Folder to write vocab.json, merges.txt and tokenizer_config.json into.")
         var output: String
