@@ -144,7 +144,9 @@ public struct SamplingRun {
             let inputs = shards.inputRange(shard).map { URL(fileURLWithPath: shards.inputs[$0]).lastPathComponent }
             let path = progress.output.appendingPathComponent(shards.name(shard)).path
             if let cap = shards.maxDocuments, written >= cap {
-                // Not needed: left empty, so that every named shard exists.
+                // Not needed: left empty, so that every named shard exists. A share that was still
+                // sampling it when the cap became known renames its file here later, then runs
+                // this again itself, which empties it once more.
                 if !Self.isEmptyShard(path) { try GzipLineWriter(path: path).finish() }
                 entries.append(.init(file: shards.name(shard), inputs: inputs, documents: 0))
                 continue
