@@ -71,7 +71,7 @@ public struct RowPreparation {
             "sequence_length": "\(sequenceLength)", "objective": framing.rawValue, "eval_fraction": "\(evalFraction)",
             "shuffle_buffer": "\(shuffleBuffer)", "seed": "\(seed)", "rows_per_shard": "\(rowsPerShard)",
             "tokenizer": tokenizerIdentity, "vocab_size": "\(tokenizer.vocabularySize)",
-            "inputs": inputsIdentity(files), "eval_inputs": inputsIdentity(evalFiles),
+            "inputs": JobProgress.identity(ofInputs: files), "eval_inputs": JobProgress.identity(ofInputs: evalFiles),
         ])
         let mine = share.units(of: units.count)
         let line = ProgressLine(label: "prepare [share \(share)]", units: mine.count, bytes: mine.reduce(0) { $0 + fileSize(units[$1]) }, interval: progressInterval)

@@ -72,6 +72,7 @@ public struct SampledCorpusManifest: Codable, Equatable, Sendable {
     public var factor: Double
     public var boundaries: [Double]
     public var seed: UInt64
+    /// The language model: its file name and size.
     public var model: String
     public var ccnetNormalize: Bool
     public var maxDocuments: Int?

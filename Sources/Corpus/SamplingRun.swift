@@ -24,7 +24,8 @@ public struct SamplingRun {
     public var maxDocuments: Int?
     /// Which units this process does.
     public var share = WorkShare.whole
-    /// Names the model in the settings a rerun must match (its path and size, by default).
+    /// Names the model in the settings a rerun must match and in the manifest (the command gives
+    /// its file name and size).
     public var modelIdentity = ""
     public var progressInterval: TimeInterval = 10
     public var warn: (String) -> Void = { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) }
@@ -73,7 +74,7 @@ public struct SamplingRun {
         [
             "method": sampler.method.rawValue, "factor": "\(sampler.factor)", "width": "\(sampler.width)",
             "boundaries": sampler.boundaries.map { "\($0)" }.joined(separator: ","), "seed": "\(seed)",
-            "ccnet_normalize": "\(normalize)", "model": modelIdentity, "inputs": inputsIdentity(shards.inputs),
+            "ccnet_normalize": "\(normalize)", "model": modelIdentity, "inputs": JobProgress.identity(ofInputs: shards.inputs),
             "output_shards": "\(shards.count)", "prefix": shards.prefix, "max_documents": shards.maxDocuments.map(String.init) ?? "none",
         ]
     }
@@ -164,21 +165,23 @@ public struct SamplingRun {
         }
         let manifest = SampledCorpusManifest(
             method: sampler.method.rawValue, factor: sampler.factor, boundaries: sampler.boundaries, seed: seed,
-            model: URL(fileURLWithPath: modelIdentity.components(separatedBy: " ").first ?? "").lastPathComponent,
+            model: modelIdentity,
             ccnetNormalize: normalize, maxDocuments: shards.maxDocuments, documents: written, seen: report.seen, shards: entries)
         let data = try JobProgress.encode(manifest)
         try AtomicFile.write(to: progress.output.appendingPathComponent("manifest.json").path) { try $0.write(contentsOf: data) }
         return report
     }
 
-    /// Keeps the first `count` lines of a sampled shard (a no-op when it has no more).
+    /// Keeps the first `count` lines of a sampled shard (a no-op when it has no more), streaming:
+    /// a shard can be gigabytes.
     static func truncate(_ path: String, toLines count: Int) throws {
         let reader = try LineReader(path: path)
-        var lines: [ArraySlice<UInt8>] = []
-        while lines.count <= count, let line = reader.nextLine() { lines.append(line) }
-        guard lines.count > count else { return }
         let writer = try GzipLineWriter(path: path)
-        for line in lines.prefix(count) { try writer.write(line: line) }
+        for _ in 0..<count {
+            guard let line = reader.nextLine() else { return }  // the writer's temporary goes with it
+            try writer.write(line: line)
+        }
+        guard reader.nextLine() != nil else { return }
         try writer.finish()
     }
 
@@ -186,11 +189,4 @@ public struct SamplingRun {
         guard FileManager.default.fileExists(atPath: path), let reader = try? LineReader(path: path) else { return false }
         return reader.nextLine() == nil && reader.damage == nil
     }
-}
-
-/// Identifies an input list in settings: the count and a hash of the file names in order (names,
-/// not paths, so the same corpus moved elsewhere resumes).
-func inputsIdentity(_ files: [String]) -> String {
-    let names = files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: "\n")
-    return "\(files.count) files, names hash \(String(KenLMHash.word(names), radix: 16))"
 }

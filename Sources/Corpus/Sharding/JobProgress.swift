@@ -75,6 +75,13 @@ public struct JobProgress {
         }.joined(separator: " ")
     }
 
+    /// Names an input list (for settings): the count and a hash of the file names in order (names,
+    /// not paths, so the same corpus moved elsewhere resumes).
+    public static func identity(ofInputs files: [String]) -> String {
+        let names = files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: "\n")
+        return "\(files.count) files, names hash \(String(KenLMHash.word(names), radix: 16))"
+    }
+
     static func encode<Value: Encodable>(_ value: Value) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
