@@ -68,17 +68,17 @@ extension MPITrainingTests {
     @Test func rankKilledDuringStartUpNeverHangsTheJob() throws {
         var slowest = 0.0
         for run in 0..<12 {
-            let (process, _) = try Self.launch(output: Self.folder("early-kill-\(run)"), ["phases.0.steps=40", "phases.1.steps=4"],
-                                               environment: ["BERTIN_TIMEOUT": "5"])
+            let output = Self.folder("early-kill-\(run)")
+            let (process, _) = try Self.launch(output: output, ["phases.0.steps=40", "phases.1.steps=4"], environment: ["BERTIN_TIMEOUT": "5"])
             let started = Date()
             usleep(useconds_t(50_000 + (run * 5_000) % 61_000))
-            let victims = Self.pids(named: "bertin")
+            let victims = Self.pids(named: "bertin", writing: output)
             if let victim = victims.randomElement() { kill(victim, SIGKILL) }
             let ended = Self.wait(process, seconds: 40)
             slowest = max(slowest, Date().timeIntervalSince(started))
-            if !ended { Self.killJobs(process) }
+            if !ended { Self.killJobs(process, writing: output) }
             #expect(ended, "run \(run): the job still ran 40 s after a rank was killed during start-up")
-            for pid in Self.pids(named: "bertin") { kill(pid, SIGKILL) }
+            for pid in Self.pids(named: "bertin", writing: output) { kill(pid, SIGKILL) }
             usleep(200_000)
         }
         print("rank killed during start-up: 12 of 12 jobs ended, slowest after \(String(format: "%.1f", slowest)) s")
@@ -89,16 +89,16 @@ extension MPITrainingTests {
     /// soon as it appears, the other rank waits in MPI start-up instead.
     @Test(arguments: ["mid-run", "start-up"])
     func frozenRankEndsTheJobWithinTheTimeout(when: String) throws {
-        let (process, pipe) = try Self.launch(output: Self.folder("frozen-\(when)"), ["phases.0.steps=400", "phases.1.steps=4"],
-                                              environment: ["BERTIN_TIMEOUT": "5"])
+        let folder = Self.folder("frozen-\(when)")
+        let (process, pipe) = try Self.launch(output: folder, ["phases.0.steps=400", "phases.1.steps=4"], environment: ["BERTIN_TIMEOUT": "5"])
         var victims: [pid_t] = []
-        while process.isRunning && victims.count < 2 { victims = Self.pids(named: "bertin"); usleep(2_000) }
+        while process.isRunning && victims.count < 2 { victims = Self.pids(named: "bertin", writing: folder); usleep(2_000) }
         if when == "mid-run" { usleep(3_000_000) }  // training runs by then (the job starts in about a second)
         let frozenAt = Date()
         if let victim = victims.last { kill(victim, SIGSTOP) }
         let ended = Self.wait(process, seconds: 40)
         let seconds = Date().timeIntervalSince(frozenAt)
-        if !ended { Self.killJobs(process) }
+        if !ended { Self.killJobs(process, writing: folder) }
         for pid in victims { kill(pid, SIGKILL) }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         print("rank frozen \(when): job ended after \(String(format: "%.1f", seconds)) s with \(ended ? process.terminationStatus : -1)")
@@ -108,17 +108,21 @@ extension MPITrainingTests {
         #expect(output.contains(expected), "\(output)")
     }
 
-    /// Ends a hung launcher and everything it started (this suite runs one job at a time).
-    static func killJobs(_ launcher: Process) {
+    /// Ends a hung launcher and everything it started for the job writing to `output`.
+    static func killJobs(_ launcher: Process, writing output: URL) {
         kill(launcher.processIdentifier, SIGKILL)
-        for pid in pids(named: "bertin") + pids(named: "mpirun") { kill(pid, SIGKILL) }
+        for pid in pids(named: "bertin", writing: output) + pids(named: "mpirun", writing: output) { kill(pid, SIGKILL) }
     }
 
-    /// Processes whose executable name is `name` (from /proc).
-    static func pids(named name: String) -> [pid_t] {
+    /// Processes whose executable name is `name` and whose command line names `output` (from
+    /// /proc): one job's processes only, not the `bertin` runs other suites make at the same time.
+    /// Without `output`, every process of that name.
+    static func pids(named name: String, writing output: URL? = nil) -> [pid_t] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
             guard let pid = pid_t(entry), let comm = try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8),
-                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == name else { return nil }
+                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == name,
+                  let commandLine = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  output.map({ String(decoding: commandLine, as: UTF8.self).contains($0.path) }) ?? true else { return nil }
             return pid
         }
     }

@@ -78,6 +78,6 @@ extension MPITrainingTests {
         _ = try? Self.command("/bin/bash", [Self.hostsScript, "link-up", "host2"])
         print("host2's link down: mpirun exited \(unlinked.status) after \(String(format: "%.1f", afterCut)) s")
         #expect(unlinked.status != 0 && afterCut < 40, "\(unlinked.output)")
-        for pid in Self.pids(named: "bertin") + Self.pids(named: "orted") { kill(pid, SIGKILL) }
+        for pid in Self.pids(named: "bertin", writing: cut) + Self.pids(named: "orted") { kill(pid, SIGKILL) }
     }
 }
