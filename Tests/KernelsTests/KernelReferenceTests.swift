@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Kernels
 
@@ -109,6 +110,19 @@ import Testing
         // (|terms| ≤ 0.1, ulp 7e-9), not of the small result.
         expectClose(m, refM, relative: 1e-6, absolute: 1e-8, "first moment")
         expectClose(v, refV, relative: 1e-6, absolute: 1e-10, "second moment")
+        // Eight lanes at a time change no bit against the same Float formula one element at a time.
+        var (scalarP, scalarM, scalarV) = (randomArray(count, seed: 13), randomArray(count, seed: 14, scale: 0.1),
+                                           randomArray(count, seed: 15, scale: 0.01).map { abs($0) })
+        let c1 = Float(1 - Foundation.pow(Double(step.beta1), Double(step.step)))
+        let c2 = Float(1 - Foundation.pow(Double(step.beta2), Double(step.step)))
+        for i in 0..<count {
+            scalarM[i] = step.beta1 * scalarM[i] + (1 - step.beta1) * g[i]
+            scalarV[i] = step.beta2 * scalarV[i] + (1 - step.beta2) * g[i] * g[i]
+            let update = (scalarM[i] / c1) / ((scalarV[i] / c2).squareRoot() + step.epsilon)
+            scalarP[i] -= step.learningRate * (update + step.weightDecay * decay[i] * scalarP[i])
+        }
+        #expect(p.map(\.bitPattern) == scalarP.map(\.bitPattern) && m.map(\.bitPattern) == scalarM.map(\.bitPattern)
+                && v.map(\.bitPattern) == scalarV.map(\.bitPattern))
     }
 
     @Test func dropoutMatchesElementwiseReferenceAndKeepRate() {

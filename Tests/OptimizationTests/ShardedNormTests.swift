@@ -36,4 +36,23 @@ import Testing
             #expect(gathered.reduce(0, +).squareRoot().bitPattern == replicated.bitPattern, "\(ranks) shards")
         }
     }
+
+    /// Each block's partial is its squares summed in element order, one Double chain per block,
+    /// however many blocks are summed side by side (19 full blocks and a tail, from block 2 on).
+    @Test func blockPartialsAreEachBlockSummedInOrder() {
+        let block = ParameterShards.block
+        let count = 21 * block + 1234
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        for i in 0..<count { buffer[i] = Float((i &* 2_654_435_761) % 1_000_003) * 1e-6 - 0.5 }
+        for range in [0..<count, (2 * block)..<count, (3 * block)..<(13 * block)] {
+            let partials = normPartials(buffer, range: range)
+            let expected = stride(from: range.lowerBound, to: range.upperBound, by: block).map { start in
+                var sum = 0.0
+                for i in start..<min(start + block, range.upperBound) { sum += Double(buffer[i]) * Double(buffer[i]) }
+                return sum
+            }
+            #expect(partials.map(\.bitPattern) == expected.map(\.bitPattern), "\(range)")
+        }
+    }
 }
