@@ -85,3 +85,21 @@ public func broadcastMiddleAxis(
         }
     }
 }
+
+/// `out[r]` = the first column of row `r` of a `[rows, columns]` matrix holding its largest value,
+/// NaNs passed over as a strict `>` scan from column 0 passes them (a NaN in column 0 wins, as
+/// nothing compares greater). The row's maximum is found on lanes, then its first occurrence: the
+/// scalar scan was 1% of a GPT-J step on a 50,400-word vocabulary.
+public func argmaxRows(output: UnsafeMutablePointer<Int32>, input: UnsafePointer<Float>, rows: Int, columns: Int) {
+    guard columns > 0 else { return }
+    parallelFor(rows, grain: 8) { range in
+        for row in range {
+            let x = input + row * columns
+            guard !x[0].isNaN else { output[row] = 0; continue }
+            let best = vectorMax(x, columns)  // the largest non-NaN value
+            var column = 0
+            while column < columns, x[column] != best { column += 1 }
+            output[row] = Int32(column)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// What a language-model head produced for the tokens that carry a label.
@@ -20,12 +21,9 @@ public struct LanguageModelOutput {
 /// torch's argmax does).
 public func argmaxRows(_ logits: Tensor) -> [Int32] {
     let (rows, columns) = (logits.shape[0], logits.shape[1])
-    return logits.withUnsafeBufferPointer { values in
-        (0..<rows).map { row in
-            let start = row * columns
-            var best = 0
-            for column in 1..<columns where values[start + column] > values[start + best] { best = column }
-            return Int32(best)
-        }
+    var best = [Int32](repeating: 0, count: rows)
+    logits.withUnsafeBufferPointer { values in
+        best.withUnsafeMutableBufferPointer { Kernels.argmaxRows(output: $0.baseAddress!, input: values.baseAddress!, rows: rows, columns: columns) }
     }
+    return best
 }

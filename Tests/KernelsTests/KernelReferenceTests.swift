@@ -96,6 +96,31 @@ import Testing
         expectClose(tanhForm, x.map(ReferenceKernels.geluTanh), relative: 1e-5, absolute: 1e-7, "gelu tanh")
     }
 
+    /// The lane argmax picks what a strict `>` scan from column 0 picks: the first of tied
+    /// maxima (+0 and -0 tie), NaNs passed over, a NaN in column 0 kept, all -inf rows at 0.
+    @Test func argmaxRowsEqualsAStrictScan() {
+        let columns = 1_003
+        var values = randomArray(9 * columns, seed: 31, scale: 5)
+        values[1 * columns + 700] = 9; values[1 * columns + 20] = 9        // tie: 20 wins
+        values[2 * columns + 5] = .nan; values[2 * columns + 900] = 7     // NaN passed over
+        values[3 * columns] = .nan                                        // NaN first: 0
+        for c in 0..<columns { values[4 * columns + c] = -.infinity }     // all -inf: 0
+        for c in 0..<columns { values[5 * columns + c] = c % 2 == 0 ? -1 : -0.0 }
+        values[5 * columns + 999] = 0                                     // -0 at 1 ties +0: 1
+        values[6 * columns + columns - 1] = 50                            // the tail of the lanes
+        var best = [Int32](repeating: -1, count: 9)
+        values.withUnsafeBufferPointer { x in
+            best.withUnsafeMutableBufferPointer { argmaxRows(output: $0.baseAddress!, input: x.baseAddress!, rows: 9, columns: columns) }
+        }
+        let scan = (0..<9).map { row -> Int32 in
+            var best = 0
+            for c in 1..<columns where values[row * columns + c] > values[row * columns + best] { best = c }
+            return Int32(best)
+        }
+        #expect(best == scan)
+        #expect(Array(best[1...6]) == [20, 900, 0, 0, 1, Int32(columns - 1)])
+    }
+
     @Test func adamWMatchesReference() {
         let count = 10_001
         var p = randomArray(count, seed: 13), m = randomArray(count, seed: 14, scale: 0.1)
