@@ -28,13 +28,13 @@ enum Layer {
     }
 
     /// Scaled dot-product attention: `softmax(q kᵀ / √D + mask) v` with dropout on the weights.
-    /// `query` `[B, H, T, D]`, `key`/`value` `[B, H, S, D]`, `mask` additive and broadcastable to
-    /// `[B, H, T, S]`. Returns `[B, T, H·D]`.
+    /// `query` `[B, H, T, D]`, `key`/`value` `[B, H, S, D]`, `mask` additive, `[B, 1, T, S]`
+    /// (causal and padding) or `[B, 1, 1, S]` (padding). Returns `[B, T, H·D]`.
     static func attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor, dropout probability: Float,
                           site: Int, mode: ForwardMode) throws -> Tensor {
         let (b, h, t, d) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
-        let scores = try query.matmul(key, transposeB: true).scaled(by: 1 / Float(d).squareRoot())  // [B, H, T, S]
-        let weights = try dropout(try scores.addingMask(mask).softmax(), probability: probability, site: site, mode: mode)
+        let scores = try query.matmul(key, transposeB: true)  // [B, H, T, S]
+        let weights = try dropout(try scores.maskedSoftmax(scale: 1 / Float(d).squareRoot(), mask: mask), probability: probability, site: site, mode: mode)
         return try weights.matmul(value).transposed(1, 2).reshaped([b, t, h * d])
     }
 }
