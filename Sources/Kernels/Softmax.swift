@@ -86,18 +86,9 @@ public func maskedSoftmaxForward(
 ) {
     guard columns > 0 else { return }
     parallelFor(rows, grain: max(1, 8192 / columns)) { range in
-        let scales = Vector(repeating: scale), zero = Vector(repeating: 0)
         for row in range {
-            let input = x + row * columns, output = y + row * columns, masking = mask + maskRow(row) * columns
-            var c = 0
-            while c + vectorWidth <= columns {
-                output.storeVector((input.vector(at: c) * scales + zero) + masking.vector(at: c), at: c)
-                c += vectorWidth
-            }
-            while c < columns { output[c] = (input[c] * scale + 0) + masking[c]; c += 1 }
-            let maximum = vectorMax(output, columns)
-            let total = exponentiate(output: output, input: output, minus: maximum, count: columns)
-            Kernels.scale(output, count: columns, by: 1 / total)
+            maskedSoftmaxRow(output: y + row * columns, input: x + row * columns, count: columns, scale: scale,
+                             mask: mask + maskRow(row) * columns)
         }
     }
 }
@@ -110,17 +101,72 @@ public func maskedSoftmaxBackward(
 ) {
     guard columns > 0 else { return }
     parallelFor(rows, grain: max(1, 8192 / columns)) { range in
-        let scales = Vector(repeating: scale), zero = Vector(repeating: 0)
         for row in range {
-            let yRow = y + row * columns, dyRow = dy + row * columns, dxRow = dx + row * columns
-            let dot = vectorDot(yRow, dyRow, columns)
-            let dots = Vector(repeating: dot)
-            var c = 0
-            while c + vectorWidth <= columns {
-                dxRow.storeVector(yRow.vector(at: c) * (dyRow.vector(at: c) - dots) * scales + zero, at: c)
-                c += vectorWidth
-            }
-            while c < columns { dxRow[c] = yRow[c] * (dyRow[c] - dot) * scale + 0; c += 1 }
+            maskedSoftmaxBackwardRow(dinput: dx + row * columns, output: y + row * columns, doutput: dy + row * columns,
+                                     count: columns, scale: scale)
         }
     }
+}
+
+/// `maskedSoftmaxForward` on causal score rows `[rows, stride]` (row r's query at position
+/// r mod `stride`, its mask row `maskRow(r)`) where only the first `visible(r)` columns were
+/// computed: the columns after them are hidden by the mask, so their weight is exactly 0 and they
+/// are neither read nor written. `visible(r)` must be a multiple of the lane width or `stride`,
+/// and the row must see at least one key among them: the lanes then sum the same values in the
+/// same order as over the whole row, and the row's weights are the whole row's bit for bit.
+public func causalMaskedSoftmaxForward(
+    scores: UnsafeMutablePointer<Float>, scale: Float, mask: UnsafePointer<Float>, maskRow: (Int) -> Int,
+    visible: (Int) -> Int, rows: Int, stride: Int
+) {
+    guard stride > 0 else { return }
+    parallelFor(rows, grain: max(1, 16384 / stride)) { range in
+        for row in range {
+            let columns = visible(row)
+            maskedSoftmaxRow(output: scores + row * stride, input: scores + row * stride, count: columns, scale: scale,
+                             mask: mask + maskRow(row) * stride)
+        }
+    }
+}
+
+/// `maskedSoftmaxBackward` in place over the first `visible(r)` columns of causal rows (see
+/// `causalMaskedSoftmaxForward`): `gradient` holds dy there on entry and the scores' gradient on exit.
+public func causalMaskedSoftmaxBackward(
+    gradient: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, scale: Float, visible: (Int) -> Int, rows: Int, stride: Int
+) {
+    guard stride > 0 else { return }
+    parallelFor(rows, grain: max(1, 16384 / stride)) { range in
+        for row in range {
+            maskedSoftmaxBackwardRow(dinput: gradient + row * stride, output: y + row * stride, doutput: gradient + row * stride,
+                                     count: visible(row), scale: scale)
+        }
+    }
+}
+
+/// One row of `maskedSoftmaxForward`; `output` may be `input` (each element is read before it is written).
+@inline(__always)
+func maskedSoftmaxRow(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, count: Int, scale: Float, mask: UnsafePointer<Float>) {
+    let scales = Vector(repeating: scale), zero = Vector(repeating: 0)
+    var c = 0
+    while c + vectorWidth <= count {
+        output.storeVector((input.vector(at: c) * scales + zero) + mask.vector(at: c), at: c)
+        c += vectorWidth
+    }
+    while c < count { output[c] = (input[c] * scale + 0) + mask[c]; c += 1 }
+    let maximum = vectorMax(output, count)
+    let total = exponentiate(output: output, input: output, minus: maximum, count: count)
+    Kernels.scale(output, count: count, by: 1 / total)
+}
+
+/// One row of `maskedSoftmaxBackward`; `dinput` may be `doutput` (the row's dot product is taken first).
+@inline(__always)
+func maskedSoftmaxBackwardRow(dinput dx: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, doutput dy: UnsafePointer<Float>,
+                              count: Int, scale: Float) {
+    let dot = vectorDot(y, dy, count)
+    let dots = Vector(repeating: dot), scales = Vector(repeating: scale), zero = Vector(repeating: 0)
+    var c = 0
+    while c + vectorWidth <= count {
+        dx.storeVector(y.vector(at: c) * (dy.vector(at: c) - dots) * scales + zero, at: c)
+        c += vectorWidth
+    }
+    while c < count { dx[c] = y[c] * (dy[c] - dot) * scale + 0; c += 1 }
 }

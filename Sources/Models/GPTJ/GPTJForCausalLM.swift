@@ -80,7 +80,7 @@ public struct GPTJForCausalLM: Sendable {
             try cache.append(keys: key, values: value)
             context = try cache.attention(query: query, mask: mask)
         } else {
-            context = try Layer.attention(query: query, key: key, value: value, mask: mask, dropout: config.attentionDropout, site: site, mode: mode)
+            context = try Layer.attention(query: query, key: key, value: value, mask: mask, causal: true, dropout: config.attentionDropout, site: site, mode: mode)
         }
         let projected = try Layer.linear(context, p, layer + GPTJName.attentionOutput, bias: false)
         return try Layer.dropout(projected, probability: config.residualDropout, site: site + 1, mode: mode)

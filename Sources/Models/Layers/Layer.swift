@@ -30,9 +30,18 @@ enum Layer {
     /// Scaled dot-product attention: `softmax(q kᵀ / √D + mask) v` with dropout on the weights.
     /// `query` `[B, H, T, D]`, `key`/`value` `[B, H, S, D]`, `mask` additive, `[B, 1, T, S]`
     /// (causal and padding) or `[B, 1, 1, S]` (padding). Returns `[B, T, H·D]`.
-    static func attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor, dropout probability: Float,
+    /// `causal`: the mask hides every key after its query (`causalAdditiveMask` over these
+    /// positions); the blocks it hides entirely are then skipped (`Tensor.causalAttention`) unless
+    /// dropout acts on the weights or a query does not see key 0.
+    static func attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor, causal: Bool = false, dropout probability: Float,
                           site: Int, mode: ForwardMode) throws -> Tensor {
         let (b, h, t, d) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
+        let droppingWeights: Bool
+        if case .training = mode { droppingWeights = probability > 0 } else { droppingWeights = false }
+        if causal, !droppingWeights, key.shape == query.shape, mask.shape == [b, 1, t, t], Tensor.seesKeyZero(mask) {
+            return try Tensor.causalAttention(query: query, key: key, value: value, mask: mask, scale: 1 / Float(d).squareRoot())
+                .transposed(1, 2).reshaped([b, t, h * d])
+        }
         let scores = try query.matmul(key, transposeB: true)  // [B, H, T, S]
         let weights = try dropout(try scores.maskedSoftmax(scale: 1 / Float(d).squareRoot(), mask: mask), probability: probability, site: site, mode: mode)
         return try weights.matmul(value).transposed(1, 2).reshaped([b, t, h * d])
