@@ -48,9 +48,12 @@ func runBertin(_ arguments: [String], ranks: Int? = nil, background: ((Process) 
     process.standardError = pipe
     try process.run()
     // Read while the process runs (a full pipe would stall it), watching it on another thread.
-    let watcher = background.map { body in Thread { body(process) } }
+    // The watcher is waited for too: what it records after a kill must be there when this returns.
+    let watched = DispatchSemaphore(value: 0)
+    let watcher = background.map { body in Thread { body(process); watched.signal() } }
     watcher?.start()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    if watcher != nil { watched.wait() }
     return BertinOutcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
 }
