@@ -49,13 +49,24 @@ import Testing
         }
     }
 
-    /// A row that sees no key (left padding) is refused; the layer then takes the full path.
-    @Test func refusesRowsThatSeeNoKey() throws {
-        let attended = try IndexTensor(shape: [1, 4], indices: [0, 1, 1, 1])
-        let mask = try Tensor.causalAdditiveMask(attentionMask: attended, queries: 4)
-        let x = randomTensor([1, 2, 4, 8], seed: 1)
+    /// Left padding leaves the first query seeing no key: such a mask takes the full computation
+    /// (the row spreads its weight over every key), the composed primitives' bits. A mask of the
+    /// wrong shape is refused.
+    @Test func leftPaddingTakesTheFullComputation() throws {
+        let t = 100  // two blocks: a skipping pass would spread the first row over 64 keys only
+        let attended = try IndexTensor(shape: [1, t], indices: (0..<t).map { $0 == 0 ? 0 : 1 })
+        let mask = try Tensor.causalAdditiveMask(attentionMask: attended, queries: t)
+        let (q, k, v) = (randomTensor([1, 2, t, 8], seed: 1), randomTensor([1, 2, t, 8], seed: 2), randomTensor([1, 2, t, 8], seed: 3))
         #expect(!Tensor.seesKeyZero(mask))
-        #expect(throws: TensorError.self) { try Tensor.causalAttention(query: x, key: x, value: x, mask: mask, scale: 1) }
-        #expect(throws: TensorError.self) { try Tensor.causalAttention(query: x, key: x, value: x, mask: Tensor.zeros([1, 1, 1, 4]), scale: 1) }
+        let skipping = try Tensor.causalAttention(query: q, key: k, value: v, mask: mask, scale: 0.5).scalars
+        let full = try q.matmul(k, transposeB: true).maskedSoftmax(scale: 0.5, mask: mask).matmul(v).scalars
+        #expect(skipping.map(\.bitPattern) == full.map(\.bitPattern))
+        // Query 0 sees nothing: its output is the mean of all t values, as transformers computes it.
+        let values = v.scalars
+        for feature in 0..<8 {
+            let mean = (0..<t).reduce(0.0) { $0 + Double(values[$1 * 8 + feature]) } / Double(t)
+            #expect(abs(Double(skipping[feature]) - mean) < 1e-5, "feature \(feature)")
+        }
+        #expect(throws: TensorError.self) { try Tensor.causalAttention(query: q, key: k, value: v, mask: Tensor.zeros([1, 1, 1, t]), scale: 1) }
     }
 }

@@ -32,13 +32,13 @@ enum Layer {
     /// (causal and padding) or `[B, 1, 1, S]` (padding). Returns `[B, T, H·D]`.
     /// `causal`: the mask hides every key after its query (`causalAdditiveMask` over these
     /// positions); the blocks it hides entirely are then skipped (`Tensor.causalAttention`) unless
-    /// dropout acts on the weights or a query does not see key 0.
+    /// dropout acts on the weights.
     static func attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor, causal: Bool = false, dropout probability: Float,
                           site: Int, mode: ForwardMode) throws -> Tensor {
         let (b, h, t, d) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
         let droppingWeights: Bool
         if case .training = mode { droppingWeights = probability > 0 } else { droppingWeights = false }
-        if causal, !droppingWeights, key.shape == query.shape, mask.shape == [b, 1, t, t], Tensor.seesKeyZero(mask) {
+        if causal, !droppingWeights, key.shape == query.shape, mask.shape == [b, 1, t, t] {
             return try Tensor.causalAttention(query: query, key: key, value: value, mask: mask, scale: 1 / Float(d).squareRoot())
                 .transposed(1, 2).reshaped([b, t, h * d])
         }

@@ -12,8 +12,9 @@ extension Tensor {
     /// `softmax(q kᵀ · scale + mask) v` for `query`, `key`, `value` `[B, H, T, D]` over the same T
     /// positions, `mask` additive `[B, 1, T, T]` hiding every key after its query (as
     /// `causalAdditiveMask` makes it; entries after a query's block are not read) and padding.
-    /// Returns `[B, H, T, D]`. Every query must see key 0 (`sees(keyZero:)`): a row that sees
-    /// nothing would spread its weight over all T keys, hidden ones included.
+    /// Returns `[B, H, T, D]`. When some query does not see key 0 (left padding), the blocks are
+    /// not skipped: a row that sees nothing spreads its weight over all T keys, hidden ones
+    /// included, as transformers does, so that mask takes the full computation.
     ///
     /// The attention weights are the full computation's bit for bit; the products skip terms that
     /// are exactly zero, which can regroup OpenBLAS's partial sums of the remaining ones.
@@ -23,8 +24,8 @@ extension Tensor {
             throw TensorError.shapeMismatch(operation: "causalAttention", shapes: [query.shape, key.shape, value.shape, mask.shape],
                                             reason: "query, key and value must be one [B, H, T, D] shape and the mask [B, 1, T, T]")
         }
-        guard seesKeyZero(mask) else {
-            throw TensorError.invalidArgument(operation: "causalAttention", reason: "a query does not see key 0 (left padding): use the full attention")
+        guard seesKeyZero(mask) else {  // left padding: a row that sees nothing needs every column
+            return try query.matmul(key, transposeB: true).maskedSoftmax(scale: scale, mask: mask).matmul(value)
         }
         let (q, k, v, constant) = (query.detached, key.detached, value.detached, mask.detached)
         let pairs = b * h, block = causalAttentionBlock
@@ -95,7 +96,7 @@ extension Tensor {
 
     /// Whether every query of a `[B, 1, T, S]` additive mask sees key 0 (it is not padding): then
     /// no row of a causal mask is hidden entirely. transformers pads GPT-J rows on the right.
-    public static func seesKeyZero(_ mask: Tensor) -> Bool {
+    static func seesKeyZero(_ mask: Tensor) -> Bool {
         guard mask.rank == 4, mask.shape[1] == 1 else { return false }
         let (b, t, s) = (mask.shape[0], mask.shape[2], mask.shape[3])
         return (0..<(b * t)).allSatisfy { mask.pointer[$0 * s] == 0 }
