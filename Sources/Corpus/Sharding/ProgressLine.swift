@@ -67,6 +67,6 @@ public final class ProgressLine {
 }
 
 /// Size of a file in bytes (0 when it cannot be read: the reader reports that properly).
-func fileSize(_ path: String) -> Int {
+public func fileSize(_ path: String) -> Int {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
 }

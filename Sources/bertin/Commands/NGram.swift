@@ -31,8 +31,7 @@ struct NGramCommand: ParsableCommand {
             let loaded = Date()
             try model.writeProbingBinary(to: output)
             let total = model.counts.reduce(0, +)
-            let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-            print("{\"order\": \(model.order), \"ngrams\": \(total), \"read_seconds\": \(String(format: "%.3f", loaded.timeIntervalSince(started))), \"written_bytes\": \(size), \"output\": \"\(output)\"}")
+            print("{\"order\": \(model.order), \"ngrams\": \(total), \"read_seconds\": \(String(format: "%.3f", loaded.timeIntervalSince(started))), \"written_bytes\": \(fileSize(output)), \"output\": \"\(output)\"}")
         }
     }
 

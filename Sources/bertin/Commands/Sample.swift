@@ -122,7 +122,7 @@ struct Sample: ParsableCommand {
         sampling.prefix = prefix
         sampling.maxDocuments = maxDocuments
         sampling.share = try corpusShare(shard)
-        sampling.modelIdentity = "\(URL(fileURLWithPath: model).lastPathComponent) \(((try? FileManager.default.attributesOfItem(atPath: model))?[.size] as? NSNumber)?.intValue ?? 0) bytes"
+        sampling.modelIdentity = "\(URL(fileURLWithPath: model).lastPathComponent) \(fileSize(model)) bytes"
         sampling.progressInterval = progressInterval(progressSeconds)
         guard let report = try sampling.run(files: files, outputDirectory: output) else {
             reportShareDone(sampling.share, output: output, finalFile: "manifest.json")
