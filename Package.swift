@@ -29,10 +29,12 @@ let package = Package(
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // cpuid and xgetbv for the kernel choice (Swift cannot issue them).
+        .target(name: "CCPUID", path: "Sources/CCPUID"),
         // Write-then-rename: how every file and folder of the project is replaced.
         .target(name: "AtomicFiles", swiftSettings: commonSettings),
         // Hot loops: BLAS calls and SIMD loops over unsafe buffers, each with a plain reference twin.
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CCPUID"], swiftSettings: kernelSettings),
         // Float32 tensors, the autodiff tape, the flat parameter buffer.
         .target(name: "Tensor", dependencies: ["Kernels"], swiftSettings: kernelSettings),
         // RoBERTa (and later GPT-J), written against Tensor; weights live in a ParameterStore.
