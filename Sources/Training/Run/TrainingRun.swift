@@ -62,6 +62,9 @@ public final class TrainingRun {
                                   decayMask: try WeightDecayMask.named(recipe.optimizer.weightDecayMask),
                                   seed: recipe.seed, layout: layout, runtime: runtime, sharding: try recipe.shardingStage)
         trainer.recompute = recipe.recompute
+        // First line of every log: what the run computes on (a wrong kernel shows here, not in the ETA).
+        let platform = runtime.isMain ? PlatformReport.measure() : nil
+        if let platform { logPlatform(platform) }
         var position: [String: Int64] = [:]
         var summary = Summary()
         if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
@@ -74,6 +77,7 @@ public final class TrainingRun {
                 + (trainer.shards != nil ? ", state sharded (\(trainer.sharding.rawValue))" : "") + ", \(recipe.totalSteps) steps")
         }
         let logger = runtime.isMain ? try RunLogger(folder: checkpoints.folder, accuracyName: objective.accuracyName, print: log) : nil
+        if let platform { try logger?.appendMetrics(["step": trainer.step, "platform": platform.fields]) }
         let starts = recipe.phaseStarts
         for (index, phase) in recipe.phases.enumerated() where trainer.step < starts[index] + phase.steps {
             let resumedInside = trainer.step > starts[index]
