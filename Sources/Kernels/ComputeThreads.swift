@@ -32,6 +32,14 @@ public enum ComputeThreads {
         }
     }
 
+    /// Our kernels' count alone, OpenBLAS's left as it is: for tests of our kernels' partitioning
+    /// that run beside other tests in one process. OpenBLAS's own products are not bitwise equal
+    /// across thread counts on every core (its Zen kernels at 1 and 2 threads differ on GPT-J's
+    /// shapes), so changing its count would change the bits of whatever else is running.
+    static func setOwnKernelThreads(_ threads: Int) {
+        current = max(1, threads)
+    }
+
     /// Applies the default once, before the first kernel runs.
     public static func configure(threads: Int? = nil) {
         count = threads ?? defaultCount
