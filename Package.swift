@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
 // Native libraries come from Debian packages (see Scripts/setup-debian.sh); each is wrapped by a
@@ -88,8 +89,13 @@ var commonSettings: [SwiftSetting] { [] }
 // Bounds checks stay on in the portable parts; the kernels index raw pointers anyway. On x86-64
 // the kernels are compiled for AVX2 + FMA (Haswell, 2013, and every later x86-64 server): Swift
 // otherwise targets SSE2 and splits every 8-lane SIMD operation in two.
+// BERTIN_KERNEL_CPU=skylake-avx512 builds them for AVX-512 instead (Skylake-SP, Zen 4 and later only;
+// the binary then stops with an illegal instruction on older CPUs): measured in README.
 var kernelCPU: [String] {
     #if arch(x86_64)
+    if let cpu = ProcessInfo.processInfo.environment["BERTIN_KERNEL_CPU"], !cpu.isEmpty {
+        return ["-target-cpu", cpu] + (cpu.contains("avx512") ? ["-D", "BERTIN_KERNELS_AVX512"] : [])
+    }
     return ["-target-cpu", "haswell"]
     #else
     return []

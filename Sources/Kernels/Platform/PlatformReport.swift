@@ -6,7 +6,7 @@ public enum KernelBuild {
         #if DEBUG
         return "an unoptimised debug build"
         #elseif BERTIN_KERNELS_AVX512
-        return "x86-64-v4 (AVX-512)"
+        return "skylake-avx512 (AVX-512)"
         #elseif arch(x86_64)
         return "haswell (AVX2+FMA)"
         #else
