@@ -6,40 +6,17 @@ import Testing
 /// least as wide a core as the CPU allows when none is set, and drops a core that fails the sgemm
 /// self-check by restarting itself, in a plain process and under mpirun.
 @Suite(.serialized) struct KernelChoiceRunTests {
-    struct Run { let status: Int32; let output: String }
-
     /// `bertin info` with `OPENBLAS_CORETYPE` and the break hook as given (nil: unset), under mpirun when `ranks`.
-    static func info(coreType: String?, breaking: String? = nil, ranks: Int? = nil) throws -> Run {
-        let process = Process()
-        var arguments = ["info", "--threads", "1"]
-        if let ranks {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            arguments = ["mpirun", "-np", String(ranks), MPITrainingTests.bertin] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: MPITrainingTests.bertin)
-        }
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["OPENBLAS_CORETYPE", "BERTIN_OPENBLAS_CHOICE", "BERTIN_OPENBLAS_REFUSED", KernelSelection.breakVariable] {
-            environment[name] = nil
-        }
-        environment["OPENBLAS_CORETYPE"] = coreType
-        environment[KernelSelection.breakVariable] = breaking
-        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    static func info(coreType: String?, breaking: String? = nil, ranks: Int? = nil) throws -> MPITrainingTests.Outcome {
+        var set: [String: String] = [:]
+        set["OPENBLAS_CORETYPE"] = coreType
+        set[KernelSelection.breakVariable] = breaking
+        return try MPITrainingTests.runBertin(ranks: ranks, ["info", "--threads", "1"], environment: set,
+                                              removing: ["OPENBLAS_CORETYPE", "BERTIN_OPENBLAS_CHOICE", "BERTIN_OPENBLAS_REFUSED", KernelSelection.breakVariable])
     }
 
     /// The "kernels:" lines' core and who chose it.
-    static func cores(_ run: Run) -> [(core: String, source: String)] {
+    static func cores(_ run: MPITrainingTests.Outcome) -> [(core: String, source: String)] {
         run.output.split(separator: "\n").filter { $0.hasPrefix("kernels:") }.map { line in
             let after = line.components(separatedBy: "OpenBLAS core ")[1]
             let core = String(after.prefix { $0 != " " })

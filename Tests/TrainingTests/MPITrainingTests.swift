@@ -77,9 +77,10 @@ import Training
          "--set", "log_every=1000", "--set", "eval_every=1000"] + overrides.flatMap { ["--set", $0] } + (resume ? ["--resume"] : [])
     }
 
-    /// Runs `bertin arguments`: under `mpirun -np ranks`, or as a plain process when nil.
+    /// Runs `bertin arguments`: under `mpirun -np ranks`, or as a plain process when nil; `unset`
+    /// names variables of this process's environment it does not pass on.
     static func runBertin(ranks: Int?, _ arguments: [String], mpirunOptions: [String] = [], environment extra: [String: String] = [:],
-                          background: ((Process) -> Void)? = nil) throws -> Outcome {
+                          removing unset: [String] = [], background: ((Process) -> Void)? = nil) throws -> Outcome {
         #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
         let process = Process()
         if let ranks {
@@ -96,6 +97,7 @@ import Training
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+        for key in unset { environment[key] = nil }
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let pipe = Pipe()

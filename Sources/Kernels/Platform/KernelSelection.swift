@@ -32,7 +32,7 @@ public struct KernelSelection: Sendable {
     /// What `establish()` settled on, or (in a process that never called it, like a test runner)
     /// what runs, unchecked.
     public static var current: KernelSelection {
-        established ?? KernelSelection(environment: ProcessInfo.processInfo.environment, refusedNow: nil)
+        established ?? KernelSelection(environment: ProcessInfo.processInfo.environment)
     }
     nonisolated(unsafe) private static var established: KernelSelection?
 
@@ -76,12 +76,11 @@ public struct KernelSelection: Sendable {
         let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
         let refused = list(environment[refusedVariable])
         let decision = decide(cpu: cpu, running: running, requested: requested, ourChoice: environment[choiceVariable], refused: refused)
+        var execFailure: String?
         if case .switchTo(let core) = decision {
             reexecute(with: core, refused: refused)
-            // exec failed: go on with OpenBLAS's own pick, said in the selection's warnings.
-            established = KernelSelection(environment: environment, refusedNow: nil,
-                                          extraWarning: "could not restart with OPENBLAS_CORETYPE=\(core) (\(String(cString: strerror(errno)))); running \(running)")
-            return
+            // exec failed: go on with OpenBLAS's own pick (checked below), said in the warnings.
+            execFailure = "could not restart with OPENBLAS_CORETYPE=\(core) (\(String(cString: strerror(errno)))); running \(running)"
         }
         if let failure = GemmSelfCheck.run(breaking: environment[breakVariable]) {
             if case .keep(.environment) = decision {
@@ -94,10 +93,10 @@ public struct KernelSelection: Sendable {
             reexecute(with: next, refused: refused + [running])
             throw SelectionError(description: "\(failure); could not restart with OPENBLAS_CORETYPE=\(next): \(String(cString: strerror(errno)))")
         }
-        established = KernelSelection(environment: environment, refusedNow: nil)
+        established = KernelSelection(environment: environment, extraWarning: execFailure)
     }
 
-    init(environment: [String: String], refusedNow: String?, extraWarning: String? = nil) {
+    init(environment: [String: String], extraWarning: String? = nil) {
         cpu = CPUIdentity.current
         core = OpenBLASCore.running
         let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -138,13 +137,19 @@ public struct KernelSelection: Sendable {
         (text ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
     }
 
-    /// Replaces this process with itself under `OPENBLAS_CORETYPE=core`. Returns only if exec fails.
+    /// Replaces this process with itself under `OPENBLAS_CORETYPE=core`. Returns only if exec
+    /// fails, with the environment as it was (errno still exec's).
     private static func reexecute(with core: String, refused: [String]) {
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv(choiceVariable, core, 1)
-        setenv(refusedVariable, refused.joined(separator: ","), 1)
+        let names = ["OPENBLAS_CORETYPE", choiceVariable, refusedVariable]
+        let before = names.map { getenv($0).map { String(cString: $0) } }
+        for (name, value) in zip(names, [core, core, refused.joined(separator: ",")]) { setenv(name, value, 1) }
         fflush(stdout)
         fflush(stderr)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
+        let failure = errno
+        for (name, value) in zip(names, before) {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+        errno = failure
     }
 }
