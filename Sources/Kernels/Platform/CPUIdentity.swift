@@ -1,4 +1,5 @@
 import CCPUID
+import Foundation
 
 /// The processor as cpuid describes it: who made it, which model, and which vector instructions it
 /// has *and* the operating system saves the registers of (XCR0). An instruction set the kernel does
@@ -24,7 +25,6 @@ public struct CPUIdentity: Sendable, Equatable {
     /// This machine, read once.
     public static let current = CPUIdentity.read()
 
-    public var isIntel: Bool { vendor == "GenuineIntel" }
     /// AMD and Hygon (Zen licensees): OpenBLAS's Zen kernels fit both.
     public var isAMD: Bool { vendor == "AuthenticAMD" || vendor == "HygonGenuine" }
 
@@ -72,7 +72,7 @@ public struct CPUIdentity: Sendable, Equatable {
             brand = text((0x8000_0002...0x8000_0004).flatMap { query(UInt32($0)) ?? [0, 0, 0, 0] })
         }
         return CPUIdentity(vendor: vendor, family: family, model: model,
-                           name: brand.trimmingCharacters(in: " "), features: features)
+                           name: brand.trimmingCharacters(in: .whitespaces), features: features)
     }
 
     /// Registers as the little-endian ASCII they hold, up to the first NUL.
@@ -105,11 +105,5 @@ public enum VectorTier: Int, Comparable, Sendable, CustomStringConvertible {
         case .avx2: "AVX2+FMA"
         case .avx512: "AVX-512"
         }
-    }
-}
-
-private extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
     }
 }

@@ -45,12 +45,27 @@ public struct KernelSelection: Sendable {
     /// otherwise the best core for the CPU replaces a running one of a narrower vector tier, unless
     /// the self-check refused it before.
     public static func decide(cpu: CPUIdentity, running: String, requested: String?, ourChoice: String?, refused: [String]) -> Decision {
-        if let requested {
-            return requested == ourChoice ? .keep(.bertin) : .keep(.environment)
-        }
+        if requested != nil { return .keep(source(requested: requested, ourChoice: ourChoice)) }
         guard let best = OpenBLASCore.best(for: cpu), OpenBLASCore.tier(of: best) > OpenBLASCore.tier(of: running),
               !refused.contains(where: { $0.lowercased() == best.lowercased() }) else { return .keep(.openblas) }
         return .switchTo(best)
+    }
+
+    /// Who set `OPENBLAS_CORETYPE`: nobody (OpenBLAS chose), bertin across its exec, or someone else.
+    static func source(requested: String?, ourChoice: String?) -> Source {
+        guard let requested else { return .openblas }
+        return requested == ourChoice ? .bertin : .environment
+    }
+
+    /// The variables a choice reads: `OPENBLAS_CORETYPE` (empty counts as unset), ours, the refused cores.
+    struct Variables {
+        let requested: String?, ourChoice: String?, refused: [String]
+
+        init(_ environment: [String: String]) {
+            requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
+            ourChoice = environment[KernelSelection.choiceVariable]
+            refused = (environment[KernelSelection.refusedVariable] ?? "").split(separator: ",").map(String.init)
+        }
     }
 
     /// The core to try after `failing` fails the self-check: the next candidate for this CPU in
@@ -73,9 +88,9 @@ public struct KernelSelection: Sendable {
         let environment = ProcessInfo.processInfo.environment
         let cpu = CPUIdentity.current
         let running = OpenBLASCore.running
-        let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
-        let refused = list(environment[refusedVariable])
-        let decision = decide(cpu: cpu, running: running, requested: requested, ourChoice: environment[choiceVariable], refused: refused)
+        let variables = Variables(environment)
+        let (requested, refused) = (variables.requested, variables.refused)
+        let decision = decide(cpu: cpu, running: running, requested: requested, ourChoice: variables.ourChoice, refused: refused)
         var execFailure: String?
         if case .switchTo(let core) = decision {
             reexecute(with: core, refused: refused)
@@ -99,10 +114,10 @@ public struct KernelSelection: Sendable {
     init(environment: [String: String], extraWarning: String? = nil) {
         cpu = CPUIdentity.current
         core = OpenBLASCore.running
-        let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
-        let ourChoice = environment[Self.choiceVariable]
-        source = requested == nil ? .openblas : requested == ourChoice ? .bertin : .environment
-        refused = Self.list(environment[Self.refusedVariable])
+        let variables = Variables(environment)
+        let requested = variables.requested
+        source = Self.source(requested: requested, ourChoice: variables.ourChoice)
+        refused = variables.refused
         var warnings: [String] = []
         if !refused.isEmpty {
             warnings.append("OpenBLAS core\(refused.count > 1 ? "s" : "") \(refused.joined(separator: ", ")) failed the sgemm self-check and \(refused.count > 1 ? "were" : "was") dropped")
@@ -110,8 +125,7 @@ public struct KernelSelection: Sendable {
         if let requested, requested.lowercased() != core.lowercased() {
             warnings.append("OPENBLAS_CORETYPE=\(requested) is not a core this OpenBLAS knows; it runs its own pick, \(core)")
         }
-        if OpenBLASCore.tier(of: core) < cpu.vectorTier, let best = OpenBLASCore.best(for: cpu), !refused.contains(best),
-           source != .openblas || extraWarning != nil {
+        if OpenBLASCore.tier(of: core) < cpu.vectorTier, let best = OpenBLASCore.best(for: cpu), !refused.contains(best) {
             warnings.append("OpenBLAS core \(core) uses \(OpenBLASCore.tier(of: core)), this CPU has \(cpu.vectorTier): \(best) would be faster")
         }
         if let extraWarning { warnings.append(extraWarning) }
@@ -131,10 +145,6 @@ public struct KernelSelection: Sendable {
             if let rank = environment[name].flatMap(Int.init) { return rank == 0 }
         }
         return true
-    }
-
-    private static func list(_ text: String?) -> [String] {
-        (text ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
     }
 
     /// Replaces this process with itself under `OPENBLAS_CORETYPE=core`. Returns only if exec

@@ -51,7 +51,7 @@ public struct PlatformReport: Sendable {
          "sgemm_gflops_1_thread": singleThreadRate, "sgemm_gflops_all_threads": allThreadsRate]
     }
 
-    /// The selection's own warnings, and a rate far below the tier's floor with its likely cause.
+    /// A one-thread rate far below the tier's floor, with its likely cause (none when the rate is fine).
     public var rateWarnings: [String] {
         let tier = selection.cpu.vectorTier
         guard let floor = GemmRate.floorPerThread(tier), singleThreadRate < floor else { return [] }

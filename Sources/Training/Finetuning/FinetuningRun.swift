@@ -93,7 +93,7 @@ public final class FinetuningRun {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             logger = try RunLogger(folder: folder, accuracyName: trainer.objective.accuracyName, print: log)
             let platform = PlatformReport.measure()
-            logPlatform(platform)
+            platform.logLines.forEach(log)
             try logger?.appendMetrics(["step": 0, "platform": platform.fields])
             log("finetune \(type(of: classifier).architecture) from \(o.checkpoint): \(labels.count) labels, \(train.examples.count) training rows, \(totalSteps) steps on \(layout.devices) device(s) over \(layout.ranks) rank(s)")
             if !report.newlyInitialized.isEmpty { log("newly initialised (not in the checkpoint): \(report.newlyInitialized.joined(separator: ", "))") }

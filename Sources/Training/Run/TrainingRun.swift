@@ -64,7 +64,7 @@ public final class TrainingRun {
         trainer.recompute = recipe.recompute
         // First line of every log: what the run computes on (a wrong kernel shows here, not in the ETA).
         let platform = runtime.isMain ? PlatformReport.measure() : nil
-        if let platform { logPlatform(platform) }
+        platform?.logLines.forEach(log)
         var position: [String: Int64] = [:]
         var summary = Summary()
         if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
