@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Optimization", targets: ["Optimization"]),
         .library(name: "Checkpointing", targets: ["Checkpointing"]),
         .library(name: "Interop", targets: ["Interop"]),
+        .library(name: "Objectives", targets: ["Objectives"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Corpus", targets: ["Corpus"]),
         .library(name: "Downstream", targets: ["Downstream"]),
@@ -38,16 +39,21 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS", "CCPUID"], swiftSettings: kernelSettings),
         // Float32 tensors, the autodiff tape, the flat parameter buffer.
         .target(name: "Tensor", dependencies: ["Kernels"], swiftSettings: kernelSettings),
-        // RoBERTa (and later GPT-J), written against Tensor; weights live in a ParameterStore.
+        // The model families (RoBERTa, GPT-J, classification heads) and their registry, written against
+        // Tensor; weights live in a ParameterStore.
         .target(name: "Models", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
+        // What is trained: the losses (masked LM, causal LM, classification) over the models' hidden
+        // states and heads, the masking collator, and the registry of objectives by name.
+        .target(name: "Objectives", dependencies: ["Models", "Corpus", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // AdamW, learning-rate schedules, clipping, gradient accumulation.
         .target(name: "Optimization", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
         // The HDF5 training-state file, and models rebuilt from it through the registry.
         .target(name: "Checkpointing", dependencies: ["CHDF5", "AtomicFiles", "Tensor", "Optimization", "Models"], swiftSettings: commonSettings),
         // MPI: the job, and gradient buckets reduced as backward produces them.
         .target(name: "Distributed", dependencies: ["CMPI", "Tensor", "Kernels"], swiftSettings: commonSettings),
-        // The training loop's state and step (single process here; data-parallel over MPI later).
-        .target(name: "Training", dependencies: ["Models", "Optimization", "Checkpointing", "Corpus", "Downstream", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
+        // The training loop: pmap-style data parallelism over MPI ranks and in-process devices, ZeRO
+        // sharding, recipes, pre-training and fine-tuning runs.
+        .target(name: "Training", dependencies: ["Models", "Objectives", "Optimization", "Checkpointing", "Corpus", "Downstream", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
         // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
         .target(name: "Corpus", dependencies: ["CZlib", "AtomicFiles", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: commonSettings),
@@ -59,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "AtomicFiles", "Tensor", "Kernels", "Models", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "AtomicFiles", "Tensor", "Kernels", "Models", "Objectives", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -67,11 +73,11 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: commonSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Interop", "Optimization", "Checkpointing", "Tensor", "Kernels"],
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Objectives", "Interop", "Optimization", "Checkpointing", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Corpus", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Objectives", "Corpus", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
                     swiftSettings: commonSettings),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),

@@ -3,6 +3,7 @@ import Distributed
 import Foundation
 import Kernels
 import Models
+import Objectives
 import Optimization
 import Tensor
 
@@ -88,7 +89,7 @@ public final class Trainer<Objective: TrainingObjective> {
             for (index, batch) in batches.enumerated() {
                 // Only the rank's last backward completes the gradients: it alone starts communication.
                 let isLast = local == deviceBatches.count - 1 && index == micro - 1
-                var output: LanguageModelOutput?
+                var output: ObjectiveOutput?
                 let dropoutKey = key.with(stream: RandomStream.dropoutBase + index * model.dropoutSiteCount)
                 let loss = try parameters.valueWithGradient(gradientReady: isLast ? { [reducer] in reducer.parameterReady($0) } : nil, recompute: recompute,
                                                             residency: gathered) { p in

@@ -2,6 +2,7 @@ import Kernels
 import Models
 import Tensor
 import Testing
+import Objectives
 
 /// The families' activation formulas (`bertin plan`) against the tape's measured peak.
 @Suite(.serialized) struct ActivationEstimateTests {
@@ -16,7 +17,7 @@ import Testing
         let batch = try TokenBatch(inputIDs: ids, labels: labels)
         return try TensorBufferCache.shared.measuringPeak {
             try store.valueWithGradient(recompute: recompute) { p in
-                try model.trainingLoss(p, batch: batch, mode: .training(dropoutKey: RandomKey(seed: 1, step: 1, device: 0))).loss
+                try ObjectiveRegistry.scoring(model).loss(p, batch: batch, mode: .training(dropoutKey: RandomKey(seed: 1, step: 1, device: 0))).loss
             }
         }.peakBytes
     }

@@ -4,6 +4,7 @@ import Kernels
 import Models
 import Tensor
 import Testing
+import Objectives
 
 /// Our RoBERTa classification heads against transformers 5.23's on small random models with a
 /// padded batch (Scripts/reference/make-classification-fixture.py). Eval mode: dropout off.
@@ -77,7 +78,7 @@ import Testing
         let reference = try Reference(name)
         let store = reference.loaded.parameters
         store.zeroGradients()
-        let loss = try store.valueWithGradient { p in try reference.model.trainingLoss(p, batch: reference.batch, mode: .evaluation).loss }
+        let loss = try store.valueWithGradient { p in try ObjectiveRegistry.scoring(reference.model).loss(p, batch: reference.batch, mode: .evaluation).loss }
         let expected = Double(try reference.expected.floats("loss")[0])
         print("\(name) loss: ours \(loss), transformers \(expected)")
         #expect(abs(Double(loss) - expected) <= 1e-5 * abs(expected))

@@ -5,6 +5,7 @@ import Kernels
 import Models
 import Tensor
 import Testing
+import Objectives
 
 /// The tiny transformers GPT-J and its batch and outputs (Scripts/reference/make-gptj-fixture.py).
 struct TinyGPTJReference {
@@ -37,7 +38,7 @@ struct TinyGPTJReference {
     @Test func evalLossShiftsLabelsInside() throws {
         let reference = try TinyGPTJReference()
         let expected = Double(try reference.expected.floats("loss")[0])
-        let output = try reference.loaded.parameters.value { p in try reference.model.causalLM(p, batch: reference.batch, mode: .evaluation) }
+        let output = try reference.loaded.parameters.value { p in try CausalLanguageModeling(model: reference.model).loss(p, batch: reference.batch, mode: .evaluation) }
         let loss = Double(try output.loss.scalar)
         print("gptj loss: ours \(loss), transformers \(expected)")
         #expect(abs(loss - expected) <= 1e-5 * abs(expected))
@@ -49,7 +50,7 @@ struct TinyGPTJReference {
         let reference = try TinyGPTJReference()
         let store = reference.loaded.parameters
         store.zeroGradients()
-        try store.valueWithGradient { p in try reference.model.causalLM(p, batch: reference.batch, mode: .evaluation).loss }
+        try store.valueWithGradient { p in try CausalLanguageModeling(model: reference.model).loss(p, batch: reference.batch, mode: .evaluation).loss }
         var failures: [String] = []
         for entry in store.entries {
             let (ratio, difference) = compare(try store.gradient(entry.name).scalars, try reference.expected.floats("gradients." + entry.name), relative: 1e-4)

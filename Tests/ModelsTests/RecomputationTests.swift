@@ -2,6 +2,7 @@ import Kernels
 import Models
 import Tensor
 import Testing
+import Objectives
 
 /// Per-block activation recomputation: the same loss and gradients bit for bit as recording every
 /// activation, with dropout on, and a lower peak of live activation memory.
@@ -21,7 +22,7 @@ import Testing
         var readyCount = 0
         let (loss, peak) = try TensorBufferCache.shared.measuringPeak {
             try store.valueWithGradient(gradientReady: { _ in readyCount += 1 }, recompute: recompute) { p in
-                try model.trainingLoss(p, batch: batch, mode: .training(dropoutKey: key)).loss
+                try ObjectiveRegistry.scoring(model).loss(p, batch: batch, mode: .training(dropoutKey: key)).loss
             }
         }
         #expect(readyCount == store.entries.count, "every parameter's gradient is reported complete once")

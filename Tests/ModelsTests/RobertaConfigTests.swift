@@ -3,6 +3,7 @@ import Kernels
 import Models
 import Tensor
 import Testing
+import Objectives
 
 @Suite struct RobertaConfigTests {
     @Test func robertaBaseHasTransformersParameterCount() throws {
@@ -51,11 +52,11 @@ import Testing
         }
         let long = try TokenBatch(inputIDs: [[0, 5, 6, 7, 8, 2]], labels: [[-100, 5, -100, -100, -100, -100]])
         #expect(throws: ModelError.invalidBatch("a row of 6 tokens needs position 7, but max_position_embeddings is 6")) {
-            _ = try store.value { p in try model.maskedLM(p, batch: long, mode: .evaluation) }
+            _ = try store.value { p in try MaskedLanguageModeling(model: model).loss(p, batch: long, mode: .evaluation) }
         }
         let unlabelled = try TokenBatch(inputIDs: [[0, 5, 2]], labels: [[-100, -100, -100]])
         #expect(throws: ModelError.invalidBatch("no token carries a label (every label is -100)")) {
-            _ = try store.value { p in try model.maskedLM(p, batch: unlabelled, mode: .evaluation) }
+            _ = try store.value { p in try MaskedLanguageModeling(model: model).loss(p, batch: unlabelled, mode: .evaluation) }
         }
     }
 
@@ -63,7 +64,7 @@ import Testing
         let reference = try TinyRobertaReference()
         let (model, store) = (reference.model, reference.loaded.parameters)
         func loss(_ mode: ForwardMode) throws -> Float {
-            try store.value { p in try model.maskedLM(p, batch: reference.batch, mode: mode).loss.scalar }
+            try store.value { p in try MaskedLanguageModeling(model: model).loss(p, batch: reference.batch, mode: mode).loss.scalar }
         }
         let key = RandomKey(seed: 5, step: 3)
         #expect(try loss(.evaluation) == (try loss(.evaluation)))

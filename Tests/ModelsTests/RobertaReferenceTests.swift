@@ -4,6 +4,7 @@ import Kernels
 import Models
 import Tensor
 import Testing
+import Objectives
 
 /// Our RobertaForMaskedLM against transformers 5.23's on a small random model with a padded batch
 /// (Scripts/reference/make-roberta-fixture.py). Eval mode: dropout off on both sides.
@@ -34,7 +35,7 @@ import Testing
         let reference = try TinyRobertaReference()
         let (model, store) = (reference.model, reference.loaded.parameters)
         let expected = Double(try reference.expected.floats("loss")[0])
-        let output = try store.value { p in try model.maskedLM(p, batch: reference.batch, mode: .evaluation).loss }
+        let output = try store.value { p in try MaskedLanguageModeling(model: model).loss(p, batch: reference.batch, mode: .evaluation).loss }
         let loss = Double(try output.scalar)
         print("loss: ours \(loss), transformers \(expected)")
         #expect(abs(loss - expected) <= 1e-5 * abs(expected))
@@ -51,7 +52,7 @@ import Testing
         let reference = try TinyRobertaReference()
         let (model, store) = (reference.model, reference.loaded.parameters)
         store.zeroGradients()
-        try store.valueWithGradient { p in try model.maskedLM(p, batch: reference.batch, mode: .evaluation).loss }
+        try store.valueWithGradient { p in try MaskedLanguageModeling(model: model).loss(p, batch: reference.batch, mode: .evaluation).loss }
         var failures: [String] = []
         let scale = (store.gradients.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(store.parameterCount)).squareRoot()
         for entry in store.entries {

@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Kernels
 import Models
+import Objectives
 import Testing
 import Training
 

@@ -5,6 +5,7 @@ import Optimization
 import Tensor
 import Testing
 import Training
+import Objectives
 
 /// A tiny RoBERTa trained on one fixed batch with AdamW and warmup + linear decay, dropout on.
 @Suite struct OverfitAndResumeTests {
@@ -62,10 +63,10 @@ import Training
         let model = try RobertaForMaskedLM(config: Self.config)
         let trainer = try Trainer(objective: MaskedLanguageModeling(model: model), optimizer: Self.optimizer, seed: 1)
         let twice = try trainer.parameters.accumulateGradients(microBatches: 2) { index, p in
-            try model.maskedLM(p, batch: Self.batch, mode: .training(dropoutKey: RandomKey(seed: 1).with(stream: index * model.dropoutSiteCount))).loss
+            try MaskedLanguageModeling(model: model).loss(p, batch: Self.batch, mode: .training(dropoutKey: RandomKey(seed: 1).with(stream: index * model.dropoutSiteCount))).loss
         }
         let once = try trainer.parameters.value { p in
-            try model.maskedLM(p, batch: Self.batch, mode: .training(dropoutKey: RandomKey(seed: 1))).loss.scalar
+            try MaskedLanguageModeling(model: model).loss(p, batch: Self.batch, mode: .training(dropoutKey: RandomKey(seed: 1))).loss.scalar
         }
         #expect(twice != once, "the second micro-batch's masks differ from the first's")
     }

@@ -20,8 +20,8 @@ public protocol ClassificationConfiguration: Codable, Equatable, Sendable {
 
 /// A pre-trained encoder with a classification head. Batches are `TokenBatch`es: token tasks carry
 /// a label on the first sub-token of each word; sequence tasks carry the text's label on position 0
-/// (the `<s>` token the head reads) and -100 elsewhere. Either way the loss is the mean
-/// cross-entropy over labelled positions, as transformers' heads compute it.
+/// (the `<s>` token the head reads) and -100 elsewhere. The loss (the mean cross-entropy over
+/// labelled positions, as transformers' heads compute it) is `ClassificationObjective`'s.
 public protocol ClassificationModel: TrainableModel where Configuration: ClassificationConfiguration {
     static var task: ClassificationTask { get }
     init(config: Configuration) throws
@@ -36,15 +36,6 @@ public protocol ClassificationModel: TrainableModel where Configuration: Classif
 extension ClassificationModel {
     public var labels: [String] { config.labels }
     public var task: ClassificationTask { Self.task }
-
-    /// Mean cross-entropy over the positions that carry a label, with the logits it scored.
-    public func trainingLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        let labelled = batch.labelledPositions
-        guard !labelled.isEmpty else { throw ModelError.invalidBatch("no position carries a label (every label is -100)") }
-        let logits = try self.logits(p, inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, positions: labelled, mode: mode)
-        let targets = try IndexTensor(shape: [labelled.count], indices: labelled.map { batch.labels.indices[Int($0)] })
-        return LanguageModelOutput(loss: try Tensor.crossEntropy(logits: logits, targets: targets), logits: logits.detached, targets: targets.indices)
-    }
 }
 
 /// Labels read from transformers' `id2label` (`{"0": "O", "1": "B-PER"}`), in id order.

@@ -8,7 +8,7 @@ extension GPTJForCausalLM: CausalGeneration {
         let (b, t, seen) = (tokens.shape[0], tokens.shape[1], cache.length + tokens.shape[1])
         let mask = try IndexTensor(shape: [b, seen], indices: Array(repeating: 1, count: b * seen))
         let hidden = try hiddenStates(p, inputIDs: tokens, attentionMask: mask, mode: .evaluation, cache: cache)
-        return try Layer.linear(try hidden.slice(alongAxis: 1, (t - 1)..<t).reshaped([b, config.hiddenSize]), p, GPTJName.head)  // [B, V]
+        return try head(p, try hidden.slice(alongAxis: 1, (t - 1)..<t).reshaped([b, config.hiddenSize]))  // [B, V]
     }
 }
 

@@ -3,9 +3,10 @@ import Tensor
 extension GPTJForCausalLM: LanguageModel {
     public static let modelType = "gptj"
     public static let architecture = "GPTJForCausalLM"
-    public static let pretrainingObjective = PretrainingObjective.causalLM
+    public static let defaultObjective = "causal-lm"
 
     public var vocabularySize: Int { config.vocabularySize }
+    public var hiddenSize: Int { config.hiddenSize }
     public var maxSequenceLength: Int { config.positionCount }
 
     /// transformers' initialisation: normal(0, initializer_range) weights and embeddings, zero
@@ -14,8 +15,8 @@ extension GPTJForCausalLM: LanguageModel {
         Layer.initialize(store, seed: seed, standardDeviation: config.initializerRange)
     }
 
-    public func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        try causalLM(p, batch: batch, mode: mode)
+    public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
+        try hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode, cache: nil)
     }
 
     /// Older files carry the causal-mask buffers `attn.bias` / `attn.masked_bias` (not parameters).

@@ -2,7 +2,7 @@ import Kernels
 import Tensor
 
 // Shape glossary: B batch, T time (tokens per row), C channels (n_embd), H heads, D head size
-// (C / H), R rotary features per head, F MLP width (n_inner), V vocabulary, N predicted tokens.
+// (C / H), R rotary features per head, F MLP width (n_inner), V vocabulary, N chosen rows (the tokens an objective scores).
 
 /// GPT-J for causal language modelling, computing what transformers' `GPTJForCausalLM` computes
 /// (REFERENCE.md §6): token embeddings → blocks with ONE LayerNorm feeding attention and the MLP
@@ -45,7 +45,7 @@ public struct GPTJForCausalLM: Sendable {
     /// hidden by the mask. `attentionMask` covers the cached tokens and these, `[B, S]`. With a
     /// cache, each layer's keys and values join it and attention reads all cached positions.
     public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode,
-                             cache: KeyValueCache? = nil) throws -> Tensor {
+                             cache: KeyValueCache?) throws -> Tensor {
         let (b, t, past) = (inputIDs.shape[0], inputIDs.shape[1], cache?.length ?? 0)
         guard past + t <= config.positionCount else {
             throw ModelError.invalidBatch("\(past + t) tokens in a row are more than n_positions \(config.positionCount)")
@@ -103,33 +103,8 @@ public struct GPTJForCausalLM: Sendable {
         return try Layer.dropout(try Layer.linear(expanded, p, layer + GPTJName.feedForwardOut), probability: config.residualDropout, site: site, mode: mode)
     }
 
-    // MARK: - Outputs
-
-    /// Logits at every position, `[B, T, V]`.
-    public func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
-        let hidden = try hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode)
-        let (b, t) = (inputIDs.shape[0], inputIDs.shape[1])
-        return try Layer.linear(try hidden.reshaped([b * t, config.hiddenSize]), p, GPTJName.head).reshaped([b, t, config.vocabularySize])
-    }
-
-    /// The causal-LM loss as transformers computes it: position t predicts label t + 1 (labels are
-    /// the inputs, shifted here), mean cross-entropy over labels that are not -100. The `C × V`
-    /// head runs only on the positions that predict something.
-    public func causalLM(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        let (b, t) = (batch.batchSize, batch.time)
-        var predicting: [Int32] = [], targets: [Int32] = []
-        for row in 0..<b {
-            for position in 0..<(t - 1) where batch.labels.indices[row * t + position + 1] != ignoredLabel {
-                predicting.append(Int32(row * t + position))
-                targets.append(batch.labels.indices[row * t + position + 1])
-            }
-        }
-        guard !predicting.isEmpty else { throw ModelError.invalidBatch("no token has a next-token label (every shifted label is -100)") }
-        let hidden = try hiddenStates(p, inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, mode: mode)
-        let rows = try hidden.reshaped([b * t, config.hiddenSize])
-        let picked = try Tensor.embedding(rows, indices: try IndexTensor(shape: [predicting.count], indices: predicting))  // [N, C]
-        let logits = try Layer.linear(picked, p, GPTJName.head)  // [N, V]
-        let target = try IndexTensor(shape: [targets.count], indices: targets)
-        return LanguageModelOutput(loss: try Tensor.crossEntropy(logits: logits, targets: target), logits: logits.detached, targets: targets)
+    /// The untied `lm_head` with its bias on chosen rows, `[N, C]` → `[N, V]`.
+    public func head(_ p: Parameters, _ hidden: Tensor) throws -> Tensor {
+        try Layer.linear(hidden, p, GPTJName.head)
     }
 }

@@ -1,14 +1,6 @@
 import Foundation
 import Tensor
 
-/// What a model family is trained with before any fine-tuning.
-public enum PretrainingObjective: String, Sendable {
-    /// Labels where tokens were masked out (RoBERTa).
-    case maskedLM = "masked-lm"
-    /// Every next token (GPT-J).
-    case causalLM = "causal-lm"
-}
-
 /// A model config: transformers' `config.json` through `Codable`, and the recipe's `model:` section.
 public protocol ModelConfiguration: Codable, Equatable, Sendable {
     /// The recipe's `model:` keys for this family (snake_case, as in the files).
@@ -40,9 +32,6 @@ public protocol TrainableModel: Sendable {
     var maxSequenceLength: Int { get }
     /// transformers' initialisation, one random stream per parameter.
     func initialize(_ store: ParameterStore, seed: UInt64) throws
-    /// The loss the model trains on `batch` (its pre-training or fine-tuning loss) and the
-    /// predictions it scored.
-    func trainingLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput
 
     /// How this family's tensors are named in transformers files.
     static var transformersNames: TransformersNames { get }
@@ -51,17 +40,23 @@ public protocol TrainableModel: Sendable {
     func transformersConfig(mergingInto original: String?) throws -> [String: Any]
 }
 
-/// A language model family: a trainable model with a vocabulary, logits over it and the loss it is
-/// pre-trained with.
+/// A language model family: a trainable model with a vocabulary, hidden states at every position
+/// and a head that turns chosen positions into logits over the vocabulary. Losses are the
+/// objectives' (the Objectives target): they pick the rows that carry a label, run `head` on those
+/// only and score them, so a new loss touches no family.
 public protocol LanguageModel: TrainableModel where Configuration: ModelConfiguration {
-    static var pretrainingObjective: PretrainingObjective { get }
+    /// The name, in the objective registry, of the objective this family is pre-trained with
+    /// ("masked-lm" for RoBERTa, "causal-lm" for GPT-J).
+    static var defaultObjective: String { get }
 
     init(config: Configuration) throws
     var vocabularySize: Int { get }
-    /// Logits at every position, `[B, T, V]`.
-    func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor
-    /// The pre-training loss of `batch` and the predictions it scored.
-    func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput
+    /// C, the width of `hiddenStates` and of `head`'s input.
+    var hiddenSize: Int { get }
+    /// The representation the head reads at every position, `[B, T, C]`.
+    func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor
+    /// The language-model head on chosen rows of `hiddenStates`: `[N, C]` → logits `[N, V]`.
+    func head(_ p: Parameters, _ hidden: Tensor) throws -> Tensor
     /// Memory of one device's training step besides the parameters (`bertin plan`).
     func activationEstimate(batch: Int, sequenceLength: Int) -> ActivationEstimate
 }
@@ -99,10 +94,14 @@ extension TrainableModel {
 }
 
 extension LanguageModel {
-    public var pretrainingObjective: PretrainingObjective { Self.pretrainingObjective }
+    public var defaultObjective: String { Self.defaultObjective }
 
-    public func trainingLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        try languageModelLoss(p, batch: batch, mode: mode)
+    /// Logits at every position, `[B, T, V]` (what transformers returns; fill-mask, generation and
+    /// the reference tests use it): the head on every row of the hidden states.
+    public func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
+        let hidden = try hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode)
+        let (b, t) = (inputIDs.shape[0], inputIDs.shape[1])
+        return try head(p, try hidden.reshaped([b * t, hiddenSize])).reshaped([b, t, vocabularySize])
     }
 }
 

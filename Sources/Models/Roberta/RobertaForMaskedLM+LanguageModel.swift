@@ -3,14 +3,11 @@ import Tensor
 extension RobertaForMaskedLM: LanguageModel {
     public static let modelType = "roberta"
     public static let architecture = "RobertaForMaskedLM"
-    public static let pretrainingObjective = PretrainingObjective.maskedLM
+    public static let defaultObjective = "masked-lm"
 
     public var vocabularySize: Int { config.vocabularySize }
+    public var hiddenSize: Int { config.hiddenSize }
     public var maxSequenceLength: Int { encoder.maxSequenceLength }
-
-    public func languageModelLoss(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        try maskedLM(p, batch: batch, mode: mode)
-    }
 
     /// transformers stores the tied decoder's bias as `lm_head.decoder.bias` too, and may store the
     /// decoder weight (equal to the word embeddings); a pooler and the position-id buffer are unused.

@@ -2,7 +2,7 @@ import Kernels
 import Tensor
 
 // Shape glossary: B batch, T time (tokens per row), C channels (hidden size), V vocabulary,
-// N tokens that carry a label.
+// N chosen rows (the tokens an objective scores).
 
 /// RoBERTa for masked language modelling, computing what transformers' `RobertaForMaskedLM` computes:
 /// the encoder (`RobertaEncoder`), then the head: dense → exact GELU → LayerNorm → decoder tied to
@@ -33,32 +33,10 @@ public struct RobertaForMaskedLM: Sendable {
         try encoder.hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode)
     }
 
-    /// The head on chosen rows: `[N, C]` → `[N, V]`.
-    func languageModelHead(_ p: Parameters, _ hidden: Tensor) throws -> Tensor {
+    /// The head on chosen rows: dense → GELU → LayerNorm → the tied decoder plus the vocabulary
+    /// bias, `[N, C]` → `[N, V]`.
+    public func head(_ p: Parameters, _ hidden: Tensor) throws -> Tensor {
         let transformed = try encoder.layerNorm(try encoder.linear(hidden, p, RobertaName.headDense).gelu(), p, RobertaName.headNorm)
         return try transformed.matmul(try p[RobertaName.wordEmbeddings], transposeB: true) + (try p[RobertaName.headBias])
-    }
-
-    // MARK: - Outputs
-
-    /// Logits at every position, `[B, T, V]` (what transformers returns; fill-mask and tests use it).
-    public func logits(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {
-        let hidden = try hiddenStates(p, inputIDs: inputIDs, attentionMask: attentionMask, mode: mode)
-        let (b, t) = (inputIDs.shape[0], inputIDs.shape[1])
-        return try languageModelHead(p, try hidden.reshaped([b * t, config.hiddenSize])).reshaped([b, t, config.vocabularySize])
-    }
-
-    /// The masked-LM loss: mean cross-entropy over the tokens that carry a label. It equals running
-    /// the head at every position, but the head (dense, LayerNorm and the `C × V` decoder, most of its
-    /// cost) runs only on the labelled rows, gathered first.
-    public func maskedLM(_ p: Parameters, batch: TokenBatch, mode: ForwardMode) throws -> LanguageModelOutput {
-        let labelled = batch.labelledPositions
-        guard !labelled.isEmpty else { throw ModelError.invalidBatch("no token carries a label (every label is -100)") }
-        let hidden = try hiddenStates(p, inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, mode: mode)
-        let rows = try hidden.reshaped([batch.batchSize * batch.time, config.hiddenSize])
-        let picked = try Tensor.embedding(rows, indices: try IndexTensor(shape: [labelled.count], indices: labelled))  // [N, C]
-        let logits = try languageModelHead(p, picked)  // [N, V]
-        let targets = try IndexTensor(shape: [labelled.count], indices: labelled.map { batch.labels.indices[Int($0)] })
-        return LanguageModelOutput(loss: try Tensor.crossEntropy(logits: logits, targets: targets), logits: logits.detached, targets: targets.indices)
     }
 }

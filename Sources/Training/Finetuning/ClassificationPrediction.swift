@@ -1,5 +1,6 @@
 import Downstream
 import Models
+import Objectives
 import Tensor
 
 /// Eval-mode predictions of a classification head: the arg-max label (the lowest id on ties, as

@@ -5,6 +5,7 @@ import Downstream
 import Foundation
 import Kernels
 import Models
+import Objectives
 import Optimization
 import Tensor
 

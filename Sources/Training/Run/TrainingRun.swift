@@ -4,6 +4,7 @@ import Distributed
 import Foundation
 import Kernels
 import Models
+import Objectives
 import Optimization
 import Tensor
 
@@ -39,12 +40,12 @@ public final class TrainingRun {
     }
 
     /// The recipe's model (its `model:` section through the registry; the vocabulary of the first
-    /// phase's rows when the section names none) and the family's pre-training objective.
+    /// phase's rows when the section names none) and the family's default objective from the registry.
     public func makeObjective() throws -> any TokenRowsObjective {
         let rows = try TokenRows(directory: recipe.phases[0].rows, split: "train")
         let model = try ModelRegistry.model(type: recipe.model.type, recipeSection: try recipe.model.settingsJSON,
                                             vocabularySize: rows.index.vocabularySize)
-        return pretrainingObjective(for: model, rows: rows.index)
+        return try ObjectiveRegistry.objective(model: model, rows: RowVocabulary(rows.index))
     }
 
     /// Runs the recipe; with `resume`, from the newest intact checkpoint of the run folder. A

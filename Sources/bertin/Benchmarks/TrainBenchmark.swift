@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Models
+import Objectives
 import Optimization
 import Tensor
 import Training
@@ -28,10 +29,9 @@ struct TrainBenchmark {
 
     func run(warmup: Int, steps: Int, seed: UInt64 = 1) throws -> Result {
         let vocabulary = model.vocabularySize
-        let collator = MaskedLMCollator(vocabularySize: vocabulary, maskID: 4, specialIDs: [0, 1, 2, 3, 4], seed: seed)
-        let objective: any TokenRowsObjective = model.pretrainingObjective == .maskedLM
-            ? MaskedLanguageModeling(model: model, masking: collator) : CausalLanguageModeling(model: model)
-        return try run(objective, warmup: warmup, steps: steps, seed: seed)
+        // BERTIN's special tokens: <s> <pad> </s> <unk> <mask> are ids 0-4.
+        let rows = RowVocabulary(vocabularySize: vocabulary, maskTokenID: 4, specialTokenIDs: [0, 1, 2, 3, 4])
+        return try run(try ObjectiveRegistry.objective(model: model, rows: rows), warmup: warmup, steps: steps, seed: seed)
     }
 
     func run<Objective: TokenRowsObjective>(_ objective: Objective, warmup: Int, steps: Int, seed: UInt64) throws -> Result {

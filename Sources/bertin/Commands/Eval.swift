@@ -4,6 +4,7 @@ import Foundation
 import Interop
 import Kernels
 import Models
+import Objectives
 import Tensor
 
 /// Eval-mode loss and accuracy of a checkpoint's model on one batch (its family's pre-training
@@ -34,19 +35,19 @@ struct Eval: ParsableCommand {
         ComputeThreads.configure(threads: threads)
         let loaded = try ModelRegistry.load(checkpoint: checkpoint)
         let batch = try readBatch(path: self.batch)
-        let (model, store) = (loaded.model, loaded.parameters)
-        let output: LanguageModelOutput
+        let (objective, store) = (try ObjectiveRegistry.scoring(loaded.model), loaded.parameters)
+        let output: ObjectiveOutput
         if let gradients {
-            var recorded: LanguageModelOutput?
+            var recorded: ObjectiveOutput?
             store.zeroGradients()
             try store.valueWithGradient { p in
-                recorded = try model.trainingLoss(p, batch: batch, mode: .evaluation)
+                recorded = try objective.loss(p, batch: batch, mode: .evaluation)
                 return recorded!.loss
             }
             output = recorded!
             try Checkpoint.writeGradients(to: gradients, parameters: store)
         } else {
-            output = try store.value { p in try model.trainingLoss(p, batch: batch, mode: .evaluation) }
+            output = try store.value { p in try objective.loss(p, batch: batch, mode: .evaluation) }
         }
         let loss = try output.loss.scalar
         let accuracy = Double(output.correctCount) / Double(output.labelledCount)

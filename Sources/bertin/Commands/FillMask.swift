@@ -5,6 +5,7 @@ import Foundation
 import Interop
 import Kernels
 import Models
+import Objectives
 import Tensor
 
 /// The most likely tokens at each `<mask>` of one sequence.
@@ -57,7 +58,7 @@ struct FillMask: ParsableCommand {
         let masked = tokens.indices.filter { tokens[$0] == maskID }
         guard !masked.isEmpty else { throw ValidationError("--ids holds no <mask> (id \(maskID))") }
         let loaded = try ModelRegistry.load(checkpoint: checkpoint)
-        guard let model = loaded.model as? any LanguageModel, model.pretrainingObjective == .maskedLM else {
+        guard let model = loaded.model as? any LanguageModel, model.defaultObjective == MaskedLanguageModeling.name else {
             throw ValidationError("\(checkpoint) holds a \(type(of: loaded.model).architecture), which does not fill masks")
         }
         let vocabulary = model.vocabularySize

@@ -1,13 +1,21 @@
 import Kernels
 import Tensor
 
-/// What a language-model head produced for the tokens that carry a label.
-public struct LanguageModelOutput {
-    /// Mean cross-entropy over the labelled tokens (differentiable when parameters are recorded).
+// Shape glossary: N rows that carry a label, V classes (the vocabulary, or a head's labels).
+
+/// What an objective scored: its loss and the logits of the rows that carry a label.
+public struct ObjectiveOutput {
+    /// Mean cross-entropy over the labelled rows (differentiable when parameters are recorded).
     public let loss: Tensor
-    /// `[N, V]`, one row per labelled token in batch order.
+    /// `[N, V]`, one row per labelled token in batch order (detached).
     public let logits: Tensor
     public let targets: [Int32]
+
+    /// `logits` `[N, V]` scored against `targets` by mean cross-entropy.
+    public init(scoring logits: Tensor, targets: [Int32]) throws {
+        let indices = try IndexTensor(shape: [targets.count], indices: targets)
+        (loss, self.logits, self.targets) = (try Tensor.crossEntropy(logits: logits, targets: indices), logits.detached, targets)
+    }
 
     public var labelledCount: Int { targets.count }
 

@@ -20,10 +20,13 @@ public struct MaskedLMCollator: Sendable {
     }
 
     /// nil when the rows' tokenizer has no mask token.
-    public init?(index: TokenRowsIndex, seed: UInt64) {
-        guard let maskID = index.maskTokenID else { return nil }
-        self.init(vocabularySize: index.vocabularySize, maskID: maskID, specialIDs: Set(index.specialTokenIDs), seed: seed)
+    public init?(rows: RowVocabulary, seed: UInt64) {
+        guard let maskID = rows.maskTokenID else { return nil }
+        self.init(vocabularySize: rows.vocabularySize, maskID: maskID, specialIDs: Set(rows.specialTokenIDs), seed: seed)
     }
+
+    /// nil when the rows' tokenizer has no mask token.
+    public init?(index: TokenRowsIndex, seed: UInt64) { self.init(rows: RowVocabulary(index), seed: seed) }
 
     /// The batch for `rows` (`[B][T]`, no padding) at `step` on `device` (micro-batch `micro` of the step).
     public func batch(rows: [[Int32]], step: Int, device: Int, micro: Int = 0) throws -> TokenBatch {
