@@ -17,7 +17,11 @@ let package = Package(
         .library(name: "Interop", targets: ["Interop"]),
         .library(name: "Objectives", targets: ["Objectives"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Finetuning", targets: ["Finetuning"]),
         .library(name: "Corpus", targets: ["Corpus"]),
+        .library(name: "CorpusIO", targets: ["CorpusIO"]),
+        .library(name: "NGram", targets: ["NGram"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Downstream", targets: ["Downstream"]),
     ],
     dependencies: [
@@ -47,25 +51,37 @@ let package = Package(
         .target(name: "Objectives", dependencies: ["Models", "Corpus", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // AdamW, learning-rate schedules, clipping, gradient accumulation.
         .target(name: "Optimization", dependencies: ["Tensor", "Kernels"], swiftSettings: commonSettings),
-        // The HDF5 training-state file, and models rebuilt from it through the registry.
-        .target(name: "Checkpointing", dependencies: ["CHDF5", "AtomicFiles", "Tensor", "Optimization", "Models"], swiftSettings: commonSettings),
+        // The HDF5 training-state file: parameters, optimizer state (through `OptimizerState`), progress.
+        .target(name: "Checkpointing", dependencies: ["CHDF5", "AtomicFiles", "Tensor", "Optimization"], swiftSettings: commonSettings),
+        // Models rebuilt from checkpoints through the registry (the layer above storage and families).
+        .target(name: "CheckpointedModels", dependencies: ["Checkpointing", "Models", "Optimization", "Tensor"], swiftSettings: commonSettings),
         // MPI: the job, and gradient buckets reduced as backward produces them.
         .target(name: "Distributed", dependencies: ["CMPI", "Tensor", "Kernels"], swiftSettings: commonSettings),
         // The training loop: pmap-style data parallelism over MPI ranks and in-process devices, ZeRO
         // sharding, recipes, pre-training and fine-tuning runs.
-        .target(name: "Training", dependencies: ["Models", "Objectives", "Optimization", "Checkpointing", "Corpus", "Downstream", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
-        // mC4-format corpora, n-gram perplexity, sampling, the BPE tokenizer, token rows.
-        .target(name: "Corpus", dependencies: ["CZlib", "AtomicFiles", "Kernels", .product(name: "HeapModule", package: "swift-collections")],
+        .target(name: "Training", dependencies: ["Models", "Objectives", "Optimization", "Checkpointing", "CheckpointedModels", "Corpus", "CorpusIO", "Distributed", "Tensor", "Kernels", .product(name: "Yams", package: "Yams")], swiftSettings: commonSettings),
+        // Fine-tuning and prediction with classification heads: task files encoded for a head, the
+        // shared training loop, seqeval-exact evaluation after every epoch.
+        .target(name: "Finetuning", dependencies: ["Training", "Downstream", "Objectives", "Models", "CheckpointedModels", "Tokenization", "Distributed", "Optimization", "Tensor", "Kernels"],
                 swiftSettings: commonSettings),
+        // Corpus files: gzip JSON lines in and out, mapped files, work shared over processes and resumed.
+        .target(name: "CorpusIO", dependencies: ["CZlib", "AtomicFiles"], swiftSettings: commonSettings),
+        // n-gram language models: ARPA and KenLM's binary formats, CCNet's normalisation, perplexity.
+        .target(name: "NGram", dependencies: ["CorpusIO", "AtomicFiles"], swiftSettings: commonSettings),
+        // The byte-level BPE tokenizer: encoding, decoding, training, tokenizers' files.
+        .target(name: "Tokenization", dependencies: ["CorpusIO", .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: commonSettings),
+        // The data jobs: perplexity sampling of mC4-format corpora and prepared token rows.
+        .target(name: "Corpus", dependencies: ["CorpusIO", "NGram", "Tokenization", "AtomicFiles", "Kernels"], swiftSettings: commonSettings),
         // Fine-tuning data: CoNLL / CoNLL-U / JSON lines readers, word alignment, seqeval-exact metrics.
-        .target(name: "Downstream", dependencies: ["Corpus"], swiftSettings: commonSettings),
+        .target(name: "Downstream", dependencies: ["Tokenization"], swiftSettings: commonSettings),
         // transformers directories (config.json and safetensors, sharded or not) to and from checkpoints, for every registered family.
-        .target(name: "Interop", dependencies: ["AtomicFiles", "Models", "Tensor", "Checkpointing"], swiftSettings: commonSettings),
+        .target(name: "Interop", dependencies: ["AtomicFiles", "Models", "Tensor", "Checkpointing", "CheckpointedModels"], swiftSettings: commonSettings),
 
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "AtomicFiles", "Tensor", "Kernels", "Models", "Objectives", "Optimization", "Checkpointing", "Interop", "Training", "Corpus", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "AtomicFiles", "Tensor", "Kernels", "Models", "Objectives", "Optimization", "Checkpointing", "CheckpointedModels", "Interop", "Training", "Finetuning", "Corpus", "CorpusIO", "NGram", "Tokenization", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -73,17 +89,17 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: commonSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Objectives", "Interop", "Optimization", "Checkpointing", "Tensor", "Kernels"],
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Objectives", "Interop", "Optimization", "Checkpointing", "CheckpointedModels", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Tensor", "Kernels"],
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Distributed", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Objectives", "Corpus", "Models", "Optimization", "Checkpointing", "Tensor", "Kernels"],
-                    swiftSettings: commonSettings),
-        .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Kernels"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Objectives", "Interop", "Corpus", "CorpusIO", "Tokenization", "Models", "Optimization", "Checkpointing", "CheckpointedModels", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Corpus"],
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus", "CorpusIO", "NGram", "Tokenization", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Optimization", "Tensor", "Kernels"],
+        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Tokenization"],
+                    resources: [.copy("Fixtures")], swiftSettings: commonSettings),
+        .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Distributed", "Optimization", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
     ],
     // Swift 5 mode: the kernels hand raw buffers to worker threads by design (each thread owns a

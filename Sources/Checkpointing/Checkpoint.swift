@@ -33,7 +33,7 @@ public struct CheckpointContents: Equatable, Sendable {
 }
 
 /// One HDF5 file per checkpoint with the whole training state; layout in `Checkpoints/README.md`:
-/// `/format_version`, `/model_config`, `/recipe`, `/params/<name>`, `/optimizer/{mu,nu}/<name>`,
+/// `/format_version`, `/model_config`, `/recipe`, `/params/<name>`, `/optimizer/<slot>/<name>` (AdamW: mu, nu),
 /// `/optimizer/count`, `/progress/{step,seed}`, `/progress/data/<counter>`. Every dataset carries a
 /// fletcher32 checksum.
 public enum Checkpoint {
@@ -42,7 +42,7 @@ public enum Checkpoint {
     /// Writes the state to `path` atomically: into a temporary file beside it, flushed and synced,
     /// then renamed over `path`. A crash at any point leaves the previous file at `path` intact.
     public static func write(
-        to path: String, parameters store: ParameterStore, optimizer: AdamW?, progress: TrainingProgress,
+        to path: String, parameters store: ParameterStore, optimizer: (any OptimizerState)?, progress: TrainingProgress,
         modelConfig: String, recipe: String
     ) throws {
         if let optimizer, optimizer.ownedRange != 0..<store.bufferCount {
@@ -52,8 +52,9 @@ public enum Checkpoint {
             try writeHeader(to: file, modelConfig: modelConfig, recipe: recipe)
             try writeTensors(of: store, from: store.values, under: "/params", to: file)
             if let optimizer {
-                try writeTensors(of: store, from: optimizer.firstMoment.values, under: "/optimizer/mu", to: file)
-                try writeTensors(of: store, from: optimizer.secondMoment.values, under: "/optimizer/nu", to: file)
+                for slot in optimizer.stateSlots {
+                    try writeTensors(of: store, from: slot.buffer.values, under: "/optimizer/\(slot.name)", to: file)
+                }
                 try file.write(integers: [Int64(optimizer.stepCount)], at: "/optimizer/count")
             }
             try writeProgress(progress, to: file)
@@ -119,7 +120,7 @@ public enum Checkpoint {
     /// Nothing is half-loaded into the optimizer's count on failure, but `store` may hold partially
     /// read values: callers load into fresh stores.
     /// `parameterRange`: read only that part of the parameters (a ZeRO-3 rank's own shard).
-    public static func read(from path: String, into store: ParameterStore, optimizer: AdamW? = nil,
+    public static func read(from path: String, into store: ParameterStore, optimizer: (any OptimizerState)? = nil,
                             parameterRange: Range<Int>? = nil) throws -> CheckpointContents {
         let file = try openChecked(path)
         if let range = parameterRange {
@@ -132,8 +133,9 @@ public enum Checkpoint {
             guard hasOptimizerState else {
                 throw CheckpointError.file(path: path, reason: "holds no optimizer state (converted weights?): cannot resume training from it")
             }
-            try readTensors(of: store, into: optimizer.firstMoment.values, range: optimizer.ownedRange, under: "/optimizer/mu", from: file)
-            try readTensors(of: store, into: optimizer.secondMoment.values, range: optimizer.ownedRange, under: "/optimizer/nu", from: file)
+            for slot in optimizer.stateSlots {
+                try readTensors(of: store, into: slot.buffer.values, range: optimizer.ownedRange, under: "/optimizer/\(slot.name)", from: file)
+            }
             optimizer.stepCount = Int(try single(file, "/optimizer/count"))
         }
         var dataPosition: [String: Int64] = [:]

@@ -22,38 +22,40 @@ public enum ShardedCheckpoint {
     static func shardName(rank: Int) -> String { String(format: "rank-%05d.h5", rank) }
 
     /// Writes this rank's range of the state into `folder` (created if needed), atomically.
-    public static func writeShard(folder: String, rank: Int, range: Range<Int>, parameters store: ParameterStore, optimizer: AdamW) throws {
+    public static func writeShard(folder: String, rank: Int, range: Range<Int>, parameters store: ParameterStore, optimizer: any OptimizerState) throws {
         guard optimizer.ownedRange == range else {
             throw CheckpointError.file(path: folder, reason: "rank \(rank)'s optimizer holds \(optimizer.ownedRange), its shard is \(range)")
         }
         try Checkpoint.writeAtomically(to: (folder as NSString).appendingPathComponent(shardName(rank: rank))) { file in
             try file.write(integers: [Int64(range.lowerBound), Int64(range.upperBound)], at: "/shard/range")
             try file.write(floats: UnsafeBufferPointer(rebasing: store.values[range]), shape: [range.count], at: "/params")
-            try file.write(floats: UnsafeBufferPointer(optimizer.firstMoment.values), shape: [range.count], at: "/optimizer/mu")
-            try file.write(floats: UnsafeBufferPointer(optimizer.secondMoment.values), shape: [range.count], at: "/optimizer/nu")
+            for slot in optimizer.stateSlots {
+                try file.write(floats: UnsafeBufferPointer(slot.buffer.values), shape: [range.count], at: "/optimizer/\(slot.name)")
+            }
         }
     }
 
     /// Writes the index (rank 0, once every shard of `folderName` is written), atomically, then
     /// removes the shard folders of `path` it does not use (a replaced write's, a failed one's).
-    public static func writeIndex(to path: String, folderName: String, shards: ParameterShards, parameters store: ParameterStore,
-                                  optimizerCount: Int, progress: TrainingProgress, modelConfig: String, recipe: String) throws {
+    /// `ranges[r]`: the part of the flat buffer rank r wrote (ZeRO's `ParameterShards.ranges`).
+    public static func writeIndex(to path: String, folderName: String, ranges: [Range<Int>], parameters store: ParameterStore,
+                                  optimizer: any OptimizerState, progress: TrainingProgress, modelConfig: String, recipe: String) throws {
         try Checkpoint.writeAtomically(to: path) { file in
             try Checkpoint.writeHeader(to: file, modelConfig: modelConfig, recipe: recipe)
             try file.write(text: folderName, at: "/shards/folder")
-            try file.write(integers: shards.ranges.flatMap { [Int64($0.lowerBound), Int64($0.upperBound)] }, at: "/shards/ranges")
-            for (group, source) in [("/params", "/params"), ("/optimizer/mu", "/optimizer/mu"), ("/optimizer/nu", "/optimizer/nu")] {
+            try file.write(integers: ranges.flatMap { [Int64($0.lowerBound), Int64($0.upperBound)] }, at: "/shards/ranges")
+            for group in ["/params"] + optimizer.stateSlots.map({ "/optimizer/\($0.name)" }) {
                 for entry in store.entries {
                     let tensor = entry.offset..<(entry.offset + entry.count)
-                    let pieces = shards.split(tensor).enumerated().filter { !$0.element.isEmpty }.map { rank, piece in
-                        HDF5File.VirtualPiece(file: folderName + "/" + shardName(rank: rank), dataset: source,
-                                              sourceRange: (piece.lowerBound - shards.ranges[rank].lowerBound)..<(piece.upperBound - shards.ranges[rank].lowerBound),
+                    let pieces = ranges.map { $0.clamped(to: tensor) }.enumerated().filter { !$0.element.isEmpty }.map { rank, piece in
+                        HDF5File.VirtualPiece(file: folderName + "/" + shardName(rank: rank), dataset: group,
+                                              sourceRange: (piece.lowerBound - ranges[rank].lowerBound)..<(piece.upperBound - ranges[rank].lowerBound),
                                               tensorRange: (piece.lowerBound - entry.offset)..<(piece.upperBound - entry.offset))
                     }
                     try file.writeVirtual(shape: entry.shape, pieces: pieces, at: "\(group)/\(entry.name)")
                 }
             }
-            try file.write(integers: [Int64(optimizerCount)], at: "/optimizer/count")
+            try file.write(integers: [Int64(optimizer.stepCount)], at: "/optimizer/count")
             try Checkpoint.writeProgress(progress, to: file)
         }
         removeUnusedShards(of: path, keeping: folderName)

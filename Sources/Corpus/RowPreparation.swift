@@ -1,6 +1,8 @@
 import AtomicFiles
+import CorpusIO
 import Foundation
 import Kernels
+import Tokenization
 
 /// `bertin prepare`: documents → shuffled (seeded buffer) → tokenized with `<s> … </s>` → concatenated
 /// → cut into rows of exactly `sequenceLength` tokens (no padding; rows cross document boundaries),

@@ -1,4 +1,6 @@
+import CorpusIO
 import Foundation
+import NGram
 
 /// The output shards of `bertin sample`, named as BERTIN's published corpus mc4-es-sampled:
 /// `<prefix>-<size>-<method>-shard-NNNN-of-MMMM.json.gz` (0-based, as mC4's own shards), where size

@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 import Kernels
 

@@ -1,6 +1,8 @@
 import AtomicFiles
+import CorpusIO
 import Foundation
 import Kernels
+import NGram
 
 /// Perplexity sampling over corpus files, sharded and resumable. The inputs are cut into output
 /// shards (`SampledShards`); each shard is a unit of work done by one process (share `u % N` of a

@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 
 /// Prepared training data: fixed rows of `sequenceLength` token ids in binary shards (uint16 when

@@ -24,7 +24,8 @@ public final class GatheredParameters: ParameterResidency {
     private var order: [Int] = [], previousOrder: [Int] = []
     /// Non-blocking gathers in flight, by entry.
     private var inFlight: [Int: PendingGather] = [:]
-    /// How many parameters past the one read are prefetched.
+    /// How many parameters past the one read are prefetched: the trainer sets the model's tensors
+    /// per block, so about the next block travels while this one computes.
     public var lookahead = 16
     private var unit: MPI_Datatype?
 
@@ -34,13 +35,13 @@ public final class GatheredParameters: ParameterResidency {
         init(counts: [Int32], displacements: [Int32]) { (self.counts, self.displacements) = (counts, displacements) }
     }
 
-    /// Makes `store` keep only this rank's range (`keptRange`): create it before initialising or
-    /// loading the model, which then drops the rest as it writes.
+    /// Makes `store` keep only this rank's range (`owned`): create it before initialising or
+    /// loading the model, which then drops the rest as it writes (`settle`).
     public init(store: ParameterStore, shards: ParameterShards, runtime: MPIRuntime) {
         self.store = store
         self.shards = shards
         self.runtime = runtime
-        store.keptRange = shards.ranges[runtime.rank]
+        store.residency = self
         unit = MPIRuntime.sixteenFloats()
     }
 
@@ -91,7 +92,21 @@ public final class GatheredParameters: ParameterResidency {
     }
 
     public func release(_ indices: [Int]) {
-        for index in indices where resident.remove(index) != nil { store.dropValues(paddedRange(index)) }
+        for index in indices where resident.remove(index) != nil { dropValues(paddedRange(index)) }
+    }
+
+    public func settle(_ entry: ParameterStore.Entry) { dropValues(entry.offset..<(entry.offset + entry.count)) }
+
+    /// Zeroes `store.values[range]` outside `owned` and gives its pages back.
+    func dropValues(_ range: Range<Int>) {
+        let kept = owned
+        if range.lowerBound < kept.lowerBound {
+            zeroReleasingPages(store.values.baseAddress! + range.lowerBound, count: min(range.upperBound, kept.lowerBound) - range.lowerBound)
+        }
+        if range.upperBound > kept.upperBound {
+            let start = max(range.lowerBound, kept.upperBound)
+            zeroReleasingPages(store.values.baseAddress! + start, count: range.upperBound - start)
+        }
     }
 
     /// Drops every gathered parameter and waits for any prefetch still travelling (the end of a
@@ -100,7 +115,7 @@ public final class GatheredParameters: ParameterResidency {
         for index in inFlight.keys.sorted() {
             let pending = inFlight.removeValue(forKey: index)!
             runtime.wait(&pending.request, what: "a prefetched parameter gather")
-            store.dropValues(paddedRange(index))
+            dropValues(paddedRange(index))
         }
         release(resident.sorted())
         previousOrder = order
@@ -111,6 +126,6 @@ public final class GatheredParameters: ParameterResidency {
     /// initialiser wrote without `settle`).
     public func dropForeignValues() {
         resident = []
-        store.dropValues(0..<store.bufferCount)
+        dropValues(0..<store.bufferCount)
     }
 }

@@ -52,8 +52,12 @@ public final class GradientReducer {
     /// `devices`: all replicas of the job; with one, no Double accumulator is allocated (a single
     /// device's gradient needs no averaging across devices). `shards` (with a runtime of more than
     /// one rank): reduce-scatter to the owners instead of allreduce.
+    /// The size buckets grow to (PyTorch DDP's default), and the Double staging it lets be in flight
+    /// (two buckets' worth of Floats as Doubles): what `bertin plan` counts.
+    public static let bucketBytes = 25 << 20, stagingBytes = 2 * bucketBytes
+
     public init(store: ParameterStore, runtime: MPIRuntime?, devices: Int, shards: ParameterShards? = nil, releasesGradients: Bool = false,
-                firstBucketBytes: Int = 1 << 20, bucketBytes: Int = 25 << 20) {
+                firstBucketBytes: Int = 1 << 20, bucketBytes: Int = GradientReducer.bucketBytes) {
         self.runtime = runtime
         self.store = store
         let sharded = (runtime?.size ?? 1) > 1 ? shards : nil

@@ -40,25 +40,34 @@ public struct AdamWConfiguration: Equatable, Sendable {
     }
 }
 
-/// Which parameters are weight-decayed, decided per parameter from its name and shape.
+/// Which parameters are weight-decayed, decided per parameter from its store entry (name, shape,
+/// role); nil when the entry lacks what the mask needs.
 public struct WeightDecayMask: Sendable {
-    public let decides: @Sendable (_ name: String, _ shape: [Int]) -> Bool
+    public let decides: @Sendable (ParameterStore.Entry) -> Bool?
 
-    public init(_ decides: @escaping @Sendable (_ name: String, _ shape: [Int]) -> Bool) { self.decides = decides }
+    public init(_ decides: @escaping @Sendable (ParameterStore.Entry) -> Bool?) { self.decides = decides }
 
-    /// BERTIN's RoBERTa mask: everything except biases and LayerNorm scales (embedding tables included).
-    public static let bertin = WeightDecayMask { name, _ in ParameterRole(name: name) == .weight }
+    /// BERTIN's RoBERTa mask: everything except biases and LayerNorm scales (embedding tables
+    /// included), by the roles the model gave its parameters.
+    public static let bertin = WeightDecayMask { entry in entry.role.map { $0 == .weight } }
     /// mesh-transformer-jax's (BERTIN-GPT-J-6B): parameters with more than one dimension.
-    public static let matrices = WeightDecayMask { _, shape in shape.count > 1 }
-    public static let all = WeightDecayMask { _, _ in true }
+    public static let matrices = WeightDecayMask { $0.shape.count > 1 }
+    public static let all = WeightDecayMask { _ in true }
 
-    /// The mask a recipe names: "bertin" (by role) or "matrices" (ndim > 1).
-    public static func named(_ name: String) throws -> WeightDecayMask {
+    /// The masks a recipe can name.
+    public enum Name: String, CaseIterable, Codable, Sendable {
+        /// By role: no decay for biases and LayerNorm scales.
+        case bertin
+        /// ndim > 1 (mesh-transformer-jax's).
+        case matrices
+        case all
+    }
+
+    public init(_ name: Name) {
         switch name {
-        case "bertin": return .bertin
-        case "matrices": return .matrices
-        case "all": return .all
-        default: throw OptimizationError.invalidConfiguration("weight_decay_mask \"\(name)\" is not one of bertin, matrices, all")
+        case .bertin: self = .bertin
+        case .matrices: self = .matrices
+        case .all: self = .all
         }
     }
 }
@@ -92,7 +101,12 @@ public final class AdamW {
         layout = store.entries
         firstMoment = FloatBuffer(count: owned.count)
         secondMoment = FloatBuffer(count: owned.count)
-        decaying = store.entries.map { decayMask.decides($0.name, $0.shape) }
+        decaying = try store.entries.map { entry in
+            guard let decays = decayMask.decides(entry) else {
+                throw OptimizationError.invalidConfiguration("parameter \(entry.name) has no role (bias, normalisation scale or weight): this weight-decay mask needs the model's roles (TrainableModel.makeParameterStore)")
+            }
+            return decays
+        }
     }
 
     /// Whether `name` is weight-decayed.
@@ -148,51 +162,4 @@ public final class AdamW {
         secondMoment.values.update(repeating: 0)
         stepCount = 0
     }
-}
-
-/// √Σ g² accumulated in Double, in fixed blocks so the sum does not depend on the thread count.
-public func globalNorm(_ values: UnsafeMutableBufferPointer<Float>) -> Double {
-    normPartials(values, range: 0..<values.count).reduce(0, +).squareRoot()
-}
-
-/// Σ g² of each `ParameterShards.block`-float block of `values` that `range` covers (its bounds
-/// are block multiples or the end of `values`), in Double and block order: adding every block's
-/// partial in order gives the same bits however the blocks were split among threads or ranks.
-public func normPartials(_ values: UnsafeMutableBufferPointer<Float>, range: Range<Int>) -> [Double] {
-    let block = ParameterShards.block
-    let first = range.lowerBound / block
-    let blocks = (range.upperBound - range.lowerBound + block - 1) / block
-    var partial = [Double](repeating: 0, count: blocks)
-    let base = values.baseAddress!
-    partial.withUnsafeMutableBufferPointer { sums in
-        parallelFor(blocks) { indices in
-            var index = indices.lowerBound
-            // Eight full blocks side by side: each keeps its own sum in element order (so the same
-            // bits as one block at a time) while the eight chains hide the add latency that bound
-            // a single chain (2% of a GPT-J step).
-            while index + 8 <= indices.upperBound, (first + index + 8) * block <= range.upperBound {
-                let start = base + (first + index) * block
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
-                for i in 0..<block {
-                    s0 += Double(start[i]) * Double(start[i])
-                    s1 += Double(start[block + i]) * Double(start[block + i])
-                    s2 += Double(start[2 * block + i]) * Double(start[2 * block + i])
-                    s3 += Double(start[3 * block + i]) * Double(start[3 * block + i])
-                    s4 += Double(start[4 * block + i]) * Double(start[4 * block + i])
-                    s5 += Double(start[5 * block + i]) * Double(start[5 * block + i])
-                    s6 += Double(start[6 * block + i]) * Double(start[6 * block + i])
-                    s7 += Double(start[7 * block + i]) * Double(start[7 * block + i])
-                }
-                for (offset, sum) in [s0, s1, s2, s3, s4, s5, s6, s7].enumerated() { sums[index + offset] = sum }
-                index += 8
-            }
-            while index < indices.upperBound {
-                var sum = 0.0
-                for i in ((first + index) * block)..<min(range.upperBound, (first + index + 1) * block) { sum += Double(base[i]) * Double(base[i]) }
-                sums[index] = sum
-                index += 1
-            }
-        }
-    }
-    return partial
 }

@@ -7,4 +7,6 @@ public protocol ParameterResidency: AnyObject {
     func require(_ index: Int)
     /// The entries may be dropped until required again.
     func release(_ indices: [Int])
+    /// `entry` was just written whole (initialisation): drop what this process does not keep.
+    func settle(_ entry: ParameterStore.Entry)
 }

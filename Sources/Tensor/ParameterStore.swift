@@ -12,6 +12,8 @@ public final class ParameterStore {
         public let name: String
         public let shape: [Int]
         public let offset: Int
+        /// What the parameter is, when its model said (nil for stores laid out from names alone).
+        public let role: ParameterRole?
         public var count: Int { shape.reduce(1, *) }
     }
 
@@ -26,12 +28,16 @@ public final class ParameterStore {
 
     static let alignment = 16
 
-    /// Lays out `layout` in order; every value and gradient starts at zero.
-    public init(layout: [(name: String, shape: [Int])]) throws {
+    /// Lays out `layout` in order; every value and gradient starts at zero. `roles`, one per entry,
+    /// come from the model (`TrainableModel.makeParameterStore`).
+    public init(layout: [(name: String, shape: [Int])], roles: [ParameterRole]? = nil) throws {
+        if let roles, roles.count != layout.count {
+            throw TensorError.invalidArgument(operation: "ParameterStore", reason: "\(roles.count) roles for \(layout.count) parameters")
+        }
         var entries: [Entry] = []
         var index: [String: Int] = [:]
         var offset = 0
-        for (name, shape) in layout {
+        for (position, (name, shape)) in layout.enumerated() {
             guard index[name] == nil else {
                 throw TensorError.invalidArgument(operation: "ParameterStore", reason: "parameter \(name) appears twice")
             }
@@ -39,7 +45,7 @@ public final class ParameterStore {
                 throw TensorError.invalidArgument(operation: "ParameterStore", reason: "parameter \(name) has negative shape \(describe(shape))")
             }
             index[name] = entries.count
-            entries.append(Entry(name: name, shape: shape, offset: offset))
+            entries.append(Entry(name: name, shape: shape, offset: offset, role: roles?[position]))
             let count = shape.reduce(1, *)
             offset += (count + Self.alignment - 1) / Self.alignment * Self.alignment
         }
@@ -92,26 +98,12 @@ public final class ParameterStore {
         }
     }
 
-    /// ZeRO-3: the only part of `values` this process keeps. Code that writes a whole model
-    /// (initialisation) calls `settle` after each parameter, so the rest never stays resident.
-    public var keptRange: Range<Int>?
+    /// Who decides which values this process keeps (ZeRO-3's gathered parameters); nil: all of them.
+    public weak var residency: ParameterResidency?
 
-    /// Gives back the pages of `entry`'s values outside `keptRange` (they read as zero).
-    public func settle(_ entry: Entry) {
-        dropValues(entry.offset..<(entry.offset + entry.count))
-    }
-
-    /// Zeroes `values[range]` outside `keptRange` and gives its pages back (nothing without a kept range).
-    public func dropValues(_ range: Range<Int>) {
-        guard let kept = keptRange else { return }
-        if range.lowerBound < kept.lowerBound {
-            zeroReleasingPages(values.baseAddress! + range.lowerBound, count: min(range.upperBound, kept.lowerBound) - range.lowerBound)
-        }
-        if range.upperBound > kept.upperBound {
-            let start = max(range.lowerBound, kept.upperBound)
-            zeroReleasingPages(values.baseAddress! + start, count: range.upperBound - start)
-        }
-    }
+    /// Code that writes a whole model (initialisation) calls this after each parameter, so values
+    /// this process does not keep never stay resident.
+    public func settle(_ entry: Entry) { residency?.settle(entry) }
 
     /// `releasingMemory`: whole pages go back to the OS instead of being written (sharded runs,
     /// whose ranks keep only their own range of the gradients resident).

@@ -61,7 +61,10 @@ public final class TensorBufferCache: @unchecked Sendable {
     /// The most ever live; unlike `peakLive` never reset, since it bounds what stays mapped.
     private var highWater = 0
 
-    public init(reach: Int = 2, slack: Double = 0.125) {
+    /// What the cache may keep mapped beyond the most ever live, as a fraction of it.
+    public static let defaultSlack = 0.125
+
+    public init(reach: Int = 2, slack: Double = TensorBufferCache.defaultSlack) {
         self.reach = reach
         self.slack = slack
     }

@@ -1,4 +1,5 @@
 import Corpus
+import CorpusIO
 import Foundation
 import Kernels
 

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Models
 import Optimization
@@ -25,7 +26,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     public var output: String?
     /// How much of the training state each rank holds: replicated, optimizer (ZeRO-1), gradients
     /// (ZeRO-2) or parameters (ZeRO-3). Every choice computes the same bits.
-    public var sharding: String = Sharding.replicated.rawValue
+    public var sharding: Sharding = .replicated
     /// Keep only each block's input during forward and recompute the block in backward (less
     /// memory for long rows, about one more forward of compute; the same bits).
     public var recompute: Bool = false
@@ -43,8 +44,8 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var epsilon = AdamWConfiguration.BERTIN.epsilon
         public var weightDecay = AdamWConfiguration.BERTIN.weightDecay
         public var clipGlobalNorm: Float?
-        /// "bertin" (no decay for biases and LayerNorm scales) or "matrices" (only ndim > 1, mesh-transformer-jax's).
-        public var weightDecayMask = "bertin"
+        /// bertin (no decay for biases and LayerNorm scales), matrices (only ndim > 1, mesh-transformer-jax's) or all.
+        public var weightDecayMask = WeightDecayMask.Name.bertin
     }
 
     public struct Phase: Codable, Equatable, Sendable {
@@ -56,46 +57,37 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var steps: Int
         public var warmupSteps: Int
         public var learningRate: Float
-        /// After warmup: "linear" to 0 (BERTIN's RoBERTa) or "cosine" to `final_learning_rate` (mesh-transformer-jax's gpt3 schedule).
-        public var decay: String = "linear"
+        /// After warmup: linear to 0 (BERTIN's RoBERTa) or cosine to `final_learning_rate` (mesh-transformer-jax's gpt3 schedule).
+        public var decay: Decay = .linear
         public var finalLearningRate: Float = 0
-        /// At the start of a later phase: "fresh" resets AdamW's moments and count, "keep" continues them.
-        public var optimizerState: String = "fresh"
-        /// "fresh" starts this phase's warmup + linear decay; "keep" continues the previous phase's
-        /// schedule at the (kept) optimizer's update count.
-        public var schedule: String = "fresh"
+        /// At the start of a later phase: fresh resets AdamW's moments and count, keep continues them.
+        public var optimizerState: Continuation = .fresh
+        /// fresh starts this phase's warmup + decay; keep continues the previous phase's schedule
+        /// at the (kept) optimizer's update count.
+        public var schedule: Continuation = .fresh
         /// Start the phase from this checkpoint's parameters, and its optimizer state when
         /// `optimizer_state` is "keep" (BERTIN's phase 2 began at phase-1 step 230k).
         public var initializeFrom: String?
     }
 
-    public var outputFolder: String { output ?? "Checkpoints/\(name)" }
+    /// The decay after a phase's warmup.
+    public enum Decay: String, RecipeChoice { case linear, cosine }
+    /// What a phase does with what the previous one left (optimizer state, schedule).
+    public enum Continuation: String, RecipeChoice { case fresh, keep }
 
-    /// The `sharding` key as a stage.
-    public var shardingStage: Sharding {
-        get throws {
-            guard let stage = Sharding(rawValue: sharding) else {
-                throw TrainingError.invalidRecipe("sharding \"\(sharding)\" is not one of \(Sharding.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return stage
-        }
-    }
+    public var outputFolder: String { output ?? "Checkpoints/\(name)" }
 
     /// Throws unless the recipe can run with `ranks` MPI ranks.
     public func validate(ranks: Int) throws {
         func require(_ condition: Bool, _ reason: String) throws { if !condition { throw TrainingError.invalidRecipe(reason) } }
         try require(!phases.isEmpty, "no phases")
-        _ = try shardingStage
         try require(devices > 0 && devices % ranks == 0, "devices: \(devices) do not divide over \(ranks) MPI ranks (use -np dividing \(devices))")
         try require(evalEvery > 0 && checkpointEvery > 0 && keepCheckpoints > 0 && logEvery > 0, "intervals must be positive")
         for (index, phase) in phases.enumerated() {
             try require(phase.perDeviceBatch > 0 && phase.accumulation > 0 && phase.steps > 0, "phase \(phase.name): batch, accumulation and steps must be positive")
             try require((0...phase.steps).contains(phase.warmupSteps), "phase \(phase.name): warmup_steps must lie in 0...steps")
-            try require(["fresh", "keep"].contains(phase.optimizerState) && ["fresh", "keep"].contains(phase.schedule),
-                        "phase \(phase.name): optimizer_state and schedule are \"fresh\" or \"keep\"")
-            try require(index > 0 || phase.schedule == "fresh", "the first phase cannot keep a previous schedule")
-            try require(["linear", "cosine"].contains(phase.decay), "phase \(phase.name): decay is \"linear\" or \"cosine\"")
-            try require(phase.schedule == "fresh" || phase.optimizerState == "keep",
+            try require(index > 0 || phase.schedule == .fresh, "the first phase cannot keep a previous schedule")
+            try require(phase.schedule == .fresh || phase.optimizerState == .keep,
                         "phase \(phase.name): keeping the schedule needs the optimizer state kept too (the schedule runs on its update count)")
         }
     }
@@ -105,7 +97,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// last started fresh, at the optimizer's update count `optimizerCount` (as optax's would continue).
     public func learningRate(phase: Int, step: Int, phaseStart: [Int], optimizerCount: Int) -> Float {
         var index = phase
-        while index > 0, phases[index].schedule == "keep" { index -= 1 }
+        while index > 0, phases[index].schedule == .keep { index -= 1 }
         let owner = phases[index]
         let schedule = owner.learningRateSchedule
         return index == phase ? schedule(step - phaseStart[phase]) : schedule(optimizerCount)
@@ -137,10 +129,7 @@ public struct Recipe: Codable, Equatable, Sendable {
         do { tree = try Yams.load(yaml: text) ?? [:] } catch { throw TrainingError.invalidRecipe("\(source): not YAML: \(error)") }
         try RecipeKeys.check(tree, source: source)
         for override in overrides {
-            guard let equals = override.firstIndex(of: "=") else { throw TrainingError.invalidRecipe("override \"\(override)\" is not key.path=value") }
-            let path = override[..<equals].split(separator: ".").map(String.init)
-            let value = (try? Yams.load(yaml: String(override[override.index(after: equals)...]))) ?? nil
-            tree = try set(path[...], to: value ?? NSNull(), in: tree, override: override)
+            tree = try RecipeOverride(override).applied(to: tree)
             try RecipeKeys.check(tree, source: "--set \(override)")
         }
         let resolved = try Yams.dump(object: tree, sortKeys: true)
@@ -154,6 +143,8 @@ public struct Recipe: Codable, Equatable, Sendable {
             throw TrainingError.invalidRecipe("\(source): missing \(dotted(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context) {
             throw TrainingError.invalidRecipe("\(source): \(dotted(context.codingPath)) has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw TrainingError.invalidRecipe("\(source): \(dotted(context.codingPath)): \(context.debugDescription)")
         } catch {
             throw TrainingError.invalidRecipe("\(source): \(error)")
         }
@@ -162,28 +153,6 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// "phases.0.steps" for a coding path.
     private static func dotted(_ path: [CodingKey]) -> String {
         path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-    }
-
-    private static func set(_ path: ArraySlice<String>, to value: Any, in node: Any, override: String) throws -> Any {
-        guard let key = path.first else { return value }
-        if var list = node as? [Any] {
-            guard let index = Int(key), list.indices.contains(index) else {
-                throw TrainingError.invalidRecipe("override \(override): \(key) is not an index of a \(list.count)-element list")
-            }
-            if path.count == 1, value is NSNull {  // phases.1=null drops that phase
-                list.remove(at: index)
-                return list
-            }
-            list[index] = try set(path.dropFirst(), to: value, in: list[index], override: override)
-            return list
-        }
-        var mapping = node as? [String: Any] ?? [:]
-        if path.count == 1, value is NSNull {  // key=null removes the key: its default applies
-            mapping.removeValue(forKey: key)
-            return mapping
-        }
-        mapping[key] = try set(path.dropFirst(), to: value, in: mapping[key] ?? [String: Any](), override: override)
-        return mapping
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -195,22 +164,23 @@ public struct Recipe: Codable, Equatable, Sendable {
 
 extension Recipe {
     public init(from decoder: Decoder) throws {
+        // Absent keys keep the defaults of the property declarations (the one place they are written).
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 2021
-        devices = try c.decodeIfPresent(Int.self, forKey: .devices) ?? 8
         model = try c.decodeIfPresent(ModelSection.self, forKey: .model) ?? ModelSection()
-        optimizer = try c.decodeIfPresent(OptimizerSection.self, forKey: .optimizer) ?? OptimizerSection()
         phases = try c.decode([Phase].self, forKey: .phases)
-        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? 1000
-        evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? 10
-        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 1000
-        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? 3
-        keepSteps = try c.decodeIfPresent([Int].self, forKey: .keepSteps) ?? []
-        logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 1
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        devices = try c.decodeIfPresent(Int.self, forKey: .devices) ?? devices
+        optimizer = try c.decodeIfPresent(OptimizerSection.self, forKey: .optimizer) ?? optimizer
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? evalEvery
+        evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? evalBatches
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? checkpointEvery
+        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? keepCheckpoints
+        keepSteps = try c.decodeIfPresent([Int].self, forKey: .keepSteps) ?? keepSteps
+        logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? logEvery
         output = try c.decodeIfPresent(String.self, forKey: .output)
-        sharding = try c.decodeIfPresent(String.self, forKey: .sharding) ?? Sharding.replicated.rawValue
-        recompute = try c.decodeIfPresent(Bool.self, forKey: .recompute) ?? false
+        sharding = try c.decodeIfPresent(Sharding.self, forKey: .sharding) ?? sharding
+        recompute = try c.decodeIfPresent(Bool.self, forKey: .recompute) ?? recompute
     }
 }
 
@@ -277,7 +247,7 @@ extension Recipe.OptimizerSection {
         epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? epsilon
         weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? weightDecay
         clipGlobalNorm = try c.decodeIfPresent(Float.self, forKey: .clipGlobalNorm)
-        weightDecayMask = try c.decodeIfPresent(String.self, forKey: .weightDecayMask) ?? weightDecayMask
+        weightDecayMask = try c.decodeIfPresent(WeightDecayMask.Name.self, forKey: .weightDecayMask) ?? weightDecayMask
     }
 }
 
@@ -294,14 +264,14 @@ extension Recipe.Phase {
         name = try c.decode(String.self, forKey: .name)
         rows = try c.decode(String.self, forKey: .rows)
         perDeviceBatch = try c.decode(Int.self, forKey: .perDeviceBatch)
-        accumulation = try c.decodeIfPresent(Int.self, forKey: .accumulation) ?? 1
+        accumulation = try c.decodeIfPresent(Int.self, forKey: .accumulation) ?? accumulation
         steps = try c.decode(Int.self, forKey: .steps)
         warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
         learningRate = try c.decode(Float.self, forKey: .learningRate)
-        decay = try c.decodeIfPresent(String.self, forKey: .decay) ?? "linear"
-        finalLearningRate = try c.decodeIfPresent(Float.self, forKey: .finalLearningRate) ?? 0
-        optimizerState = try c.decodeIfPresent(String.self, forKey: .optimizerState) ?? "fresh"
-        schedule = try c.decodeIfPresent(String.self, forKey: .schedule) ?? "fresh"
+        decay = try c.decodeIfPresent(Recipe.Decay.self, forKey: .decay) ?? decay
+        finalLearningRate = try c.decodeIfPresent(Float.self, forKey: .finalLearningRate) ?? finalLearningRate
+        optimizerState = try c.decodeIfPresent(Recipe.Continuation.self, forKey: .optimizerState) ?? optimizerState
+        schedule = try c.decodeIfPresent(Recipe.Continuation.self, forKey: .schedule) ?? schedule
         initializeFrom = try c.decodeIfPresent(String.self, forKey: .initializeFrom)
     }
 }
@@ -309,7 +279,7 @@ extension Recipe.Phase {
 extension Recipe.Phase {
     /// Warmup to `learning_rate`, then the phase's decay over its steps.
     public var learningRateSchedule: LearningRateSchedule {
-        decay == "cosine"
+        decay == .cosine
             ? .warmupThenCosineDecay(peak: learningRate, final: finalLearningRate, warmupSteps: warmupSteps, totalSteps: steps)
             : .warmupThenLinearDecay(peak: learningRate, warmupSteps: warmupSteps, totalSteps: steps)
     }

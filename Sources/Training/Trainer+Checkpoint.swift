@@ -26,7 +26,7 @@ extension Trainer {
         failure = nil
         if isMain {
             do {
-                try ShardedCheckpoint.writeIndex(to: path, folderName: folderName, shards: shards, parameters: parameters, optimizerCount: optimizer.stepCount,
+                try ShardedCheckpoint.writeIndex(to: path, folderName: folderName, ranges: shards.ranges, parameters: parameters, optimizer: optimizer,
                                                  progress: TrainingProgress(step: step, seed: seed, dataPosition: dataPosition),
                                                  modelConfig: try model.checkpointConfig(), recipe: recipe)
             } catch { failure = error }

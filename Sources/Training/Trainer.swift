@@ -34,15 +34,20 @@ public final class Trainer<Objective: TrainingObjective> {
     public let gathered: GatheredParameters?
     /// Updates done so far (across phases: the training step).
     public var step: Int
+    /// Where a stop request comes from and where the current step is reported.
+    public let control: RunControl
 
     /// A fresh run: parameters initialised from `seed`. With a `runtime`, gradients are averaged over MPI.
     public init(objective: Objective, optimizer configuration: AdamWConfiguration, decayMask: WeightDecayMask = .bertin, seed: UInt64,
-                layout: DeviceLayout = .single, runtime: MPIRuntime? = nil, sharding: Sharding = .replicated) throws {
+                layout: DeviceLayout = .single, runtime: MPIRuntime? = nil, sharding: Sharding = .replicated,
+                control: RunControl = .isolated) throws {
         self.objective = objective
+        self.control = control
         let store = try objective.model.makeParameterStore()
         let ranks = runtime?.size ?? 1
         let shards = sharding.isSharded && ranks > 1 ? ParameterShards(count: store.bufferCount, ranks: ranks) : nil
         gathered = sharding == .parameters ? shards.map { GatheredParameters(store: store, shards: $0, runtime: runtime!) } : nil
+        gathered?.lookahead = objective.model.tensorsPerBlock
         try objective.model.initialize(store, seed: seed)
         gathered?.dropForeignValues()
         parameters = store
@@ -105,8 +110,8 @@ public final class Trainer<Objective: TrainingObjective> {
         reducer.finish(divisor: layout.devices * micro)
         // The step's one metric sum also carries whether any rank got a stop signal, so every rank
         // learns it at the same step.
-        Watchdog.shared.context = "step \(step)"
-        let local = [lossSum, Double(correct), Double(labelled), StopSignal.isRequested ? 1 : 0]
+        control.describe("step \(step)")
+        let local = [lossSum, Double(correct), Double(labelled), control.stopRequested() ? 1 : 0]
         let totals = reducer.runtime?.sum(local, what: "the loss and metric sum of step \(step)") ?? local
         let loss = Float(totals[0] / Double(layout.devices))
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step, loss: loss) }

@@ -18,10 +18,12 @@ func message(_ body: () throws -> Void) -> String {
 
 @Suite struct CheckpointTests {
     let layout: [(name: String, shape: [Int])] = [("layer.weight", [2, 3]), ("layer.bias", [3])]
+    /// What a model would say of them (AdamW's default mask decays by role).
+    let roles: [ParameterRole] = [.weight, .bias]
 
     /// A store and an optimizer that has taken two steps, so every buffer holds distinct values.
     func trainedState() throws -> (ParameterStore, AdamW) {
-        let store = try ParameterStore(layout: layout)
+        let store = try ParameterStore(layout: layout, roles: roles)
         try store.set("layer.weight", to: [0.5, -1.25, 2, 1234.5678, -0.001, 3])
         try store.set("layer.bias", to: [0.1, 0.2, 0.3])
         let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0.01)), parameters: store)
@@ -42,7 +44,7 @@ func message(_ body: () throws -> Void) -> String {
         let (store, optimizer) = try trainedState()
         let progress = TrainingProgress(step: 2, seed: .max - 5, dataPosition: ["rows": 640, "epoch": 1])
         try Checkpoint.write(to: path, parameters: store, optimizer: optimizer, progress: progress, modelConfig: "{\"a\": 1}", recipe: "steps: 2\nname: é")
-        let (restored, resumed) = (try ParameterStore(layout: layout), try AdamW(configuration: optimizer.configuration, parameters: try ParameterStore(layout: layout)))
+        let (restored, resumed) = (try ParameterStore(layout: layout, roles: roles), try AdamW(configuration: optimizer.configuration, parameters: try ParameterStore(layout: layout, roles: roles)))
         let contents = try Checkpoint.read(from: path, into: restored, optimizer: resumed)
         #expect(contents == CheckpointContents(progress: progress, modelConfig: "{\"a\": 1}", recipe: "steps: 2\nname: é", hasOptimizerState: true))
         #expect(bits(restored.values) == bits(store.values))
@@ -54,7 +56,7 @@ func message(_ body: () throws -> Void) -> String {
 
     @Test func readsAFileWrittenByH5py() throws {
         let path = Bundle.module.url(forResource: "Fixtures/h5py-written", withExtension: "h5")!.path
-        let store = try ParameterStore(layout: layout)
+        let store = try ParameterStore(layout: layout, roles: roles)
         let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0.01)), parameters: store)
         let contents = try Checkpoint.read(from: path, into: store, optimizer: optimizer)
         #expect(try store.value("layer.weight").scalars == [0, 0.25, 0.5, 0.75, 1, 1.25])
@@ -73,7 +75,7 @@ func message(_ body: () throws -> Void) -> String {
         try Checkpoint.write(to: path, parameters: store, optimizer: optimizer, progress: TrainingProgress(step: 2, seed: 1), modelConfig: "{}", recipe: "")
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
-        let text = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout)) }
+        let text = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout, roles: roles)) }
         #expect(text.hasPrefix(path + ": "), "\(text)")
         #expect(text.contains("truncated") || text.contains("dataset"), "\(text)")
         #expect(message { _ = try Checkpoint.read(from: path + ".missing", into: store) } == "\(path).missing: no such file")
@@ -89,7 +91,7 @@ func message(_ body: () throws -> Void) -> String {
         let found = try #require(data.range(of: pattern), "the weight's bytes are stored contiguously")
         data[found.lowerBound + 13] ^= 0x04
         try data.write(to: URL(fileURLWithPath: path))
-        let text = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout)) }
+        let text = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout, roles: roles)) }
         #expect(text == "\(path): dataset /params/layer.weight: reading failed (checksum mismatch or corrupt data)")
     }
 

@@ -1,4 +1,5 @@
 @testable import Checkpointing
+import Distributed
 import Foundation
 import Optimization
 import Tensor
@@ -10,11 +11,13 @@ import Testing
 @Suite struct ShardedCheckpointTests {
     /// 150,000 + 500 + 7 floats: three 64 Ki-float shards, the first two cutting the matrix mid-row.
     let layout: [(name: String, shape: [Int])] = [("embed.weight", [300, 500]), ("embed.bias", [500]), ("norm.weight", [7])]
+    /// What a model would say of them (AdamW's default mask decays by role).
+    let roles: [ParameterRole] = [.weight, .bias, .weight]
 
     /// A store with distinct values everywhere and, per rank of `shards`, an optimizer holding
     /// that rank's range of distinct moments.
     func state(_ shards: ParameterShards) throws -> (ParameterStore, [AdamW]) {
-        let store = try ParameterStore(layout: layout)
+        let store = try ParameterStore(layout: layout, roles: roles)
         for entry in store.entries { for i in 0..<entry.count { store.values[entry.offset + i] = Float(entry.offset + i) * 0.001 - 7 } }
         let optimizers = try shards.ranges.map { range in
             let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0.01)), parameters: store, ownedRange: range)
@@ -37,7 +40,7 @@ import Testing
         for (rank, optimizer) in optimizers.enumerated() {
             try ShardedCheckpoint.writeShard(folder: folder, rank: rank, range: shards.ranges[rank], parameters: store, optimizer: optimizer)
         }
-        try ShardedCheckpoint.writeIndex(to: path, folderName: name, shards: shards, parameters: store, optimizerCount: 11,
+        try ShardedCheckpoint.writeIndex(to: path, folderName: name, ranges: shards.ranges, parameters: store, optimizer: optimizers[0],
                                          progress: TrainingProgress(step: 11, seed: 5, dataPosition: ["rows": 3]), modelConfig: "{}", recipe: "r")
     }
 
@@ -49,7 +52,7 @@ import Testing
     @Test func indexHoldsFullShapeVirtualTensorsOverPerRankFiles() throws {
         let folder = try temporaryFolder()
         let path = folder.appendingPathComponent("step-11.h5").path
-        let store = try ParameterStore(layout: layout)
+        let store = try ParameterStore(layout: layout, roles: roles)
         let shards = ParameterShards(count: store.bufferCount, ranks: 3)
         #expect(shards.ranges.map(\.count) == [65536, 65536, store.bufferCount - 131072])
         let (written, optimizers) = try state(shards)
@@ -73,7 +76,7 @@ import Testing
         #expect(try shard.withDataset("/params") { dataset, fail in try shard.shape(of: dataset, fail) } == [65536])
 
         // Read whole (a replicated run) ...
-        let store2 = try ParameterStore(layout: layout)
+        let store2 = try ParameterStore(layout: layout, roles: roles)
         let whole = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0.01)), parameters: store2)
         let contents = try Checkpoint.read(from: path, into: store2, optimizer: whole)
         #expect(contents.progress == TrainingProgress(step: 11, seed: 5, dataPosition: ["rows": 3]))
@@ -86,7 +89,7 @@ import Testing
         // ... and by another number of shards (two ranks reading their halves).
         for range in ParameterShards(count: store.bufferCount, ranks: 2).ranges {
             let half = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0.01)), parameters: store2, ownedRange: range)
-            _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout), optimizer: half)
+            _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout, roles: roles), optimizer: half)
             #expect(differing(half.firstMoment.values, whole.firstMoment.values[range]) == 0)
             #expect(differing(half.secondMoment.values, whole.secondMoment.values[range]) == 0)
             #expect(half.firstMoment.values.contains { $0 != 0 })
@@ -96,7 +99,7 @@ import Testing
     @Test func missingOrDamagedShardsAreNamedAndRewritingRemovesOldShards() throws {
         let folder = try temporaryFolder()
         let path = folder.appendingPathComponent("step-11.h5").path
-        let store = try ParameterStore(layout: layout)
+        let store = try ParameterStore(layout: layout, roles: roles)
         let shards = ParameterShards(count: store.bufferCount, ranks: 3)
         let (written, optimizers) = try state(shards)
         try write(path, shards: shards, store: written, optimizers: optimizers)
@@ -104,7 +107,7 @@ import Testing
         let saved = try Data(contentsOf: shard)
 
         try FileManager.default.removeItem(at: shard)
-        let missing = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout)) }
+        let missing = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout, roles: roles)) }
         #expect(missing == "\(path): shard 2 of 3 is unusable: \(shard.path): no such file", "\(missing)")
 
         var damaged = saved
@@ -112,13 +115,13 @@ import Testing
         let found = try #require(damaged.range(of: values.withUnsafeBytes { Data($0) }))
         damaged[found.lowerBound + 21] ^= 0x10
         try damaged.write(to: shard)
-        let flipped = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout)) }
+        let flipped = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout, roles: roles)) }
         #expect(flipped.hasPrefix("\(path): dataset /params/embed.weight: reading failed"), "\(flipped)")
 
         // A new write of the same step uses a new folder, and removes the old one once the index is in place.
         try write(path, shards: shards, store: written, optimizers: optimizers, token: 0xdef)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["step-11.h5", "step-11.h5.shards-def"])
-        #expect(throws: Never.self) { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout)) }
+        #expect(throws: Never.self) { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout, roles: roles)) }
         ShardedCheckpoint.remove(path)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }

@@ -1,4 +1,4 @@
-import Corpus
+import CorpusIO
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
-import Corpus
+import CorpusIO
 import Foundation
+import NGram
 import Testing
 
 /// Every form kenlm reads, against kenlm 0.3.0 itself: a 5-gram by lmplz, its five binary forms by

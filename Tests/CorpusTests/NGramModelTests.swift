@@ -1,5 +1,5 @@
-import Corpus
 import Foundation
+import NGram
 import Testing
 
 /// Our ARPA scoring against kenlm 0.3.0 on the same 3-gram file (Scripts/reference/make-ngram-fixture.py).

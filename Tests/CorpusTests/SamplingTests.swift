@@ -1,5 +1,7 @@
 import Corpus
+import CorpusIO
 import Foundation
+import NGram
 import Testing
 
 @Suite struct SamplingTests {

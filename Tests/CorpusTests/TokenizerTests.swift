@@ -1,6 +1,8 @@
 import Corpus
+import CorpusIO
 import Foundation
 import Testing
+import Tokenization
 
 /// Our byte-level BPE against HuggingFace tokenizers 0.23.3 (Scripts/reference/make-tokenizer-fixture.py).
 @Suite struct TokenizerTests {

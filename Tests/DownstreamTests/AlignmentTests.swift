@@ -1,7 +1,7 @@
-import Corpus
 import Downstream
 import Foundation
 import Testing
+import Tokenization
 
 /// Word alignment and pair encoding against transformers' RobertaTokenizerFast(add_prefix_space=True)
 /// on the committed test tokenizer (Scripts/reference/make-downstream-fixture.py).

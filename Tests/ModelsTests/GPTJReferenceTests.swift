@@ -1,3 +1,4 @@
+import CheckpointedModels
 import Checkpointing
 import Foundation
 import Interop

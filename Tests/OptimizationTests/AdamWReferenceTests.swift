@@ -56,6 +56,8 @@ import Testing
     }
 
     static let bertinNames = ["embeddings.weight", "dense.weight", "dense.bias", "LayerNorm.weight", "LayerNorm.bias"]
+    /// What RoBERTa says of those names (`RobertaEncoder.role(of:)`; ModelsTests checks it).
+    static let bertinRoles: [String: ParameterRole] = ["dense.bias": .bias, "LayerNorm.weight": .normalizationScale, "LayerNorm.bias": .bias]
 
     /// Runs `problem` for 1000 steps, checking the rate and gradient norm of every step and the
     /// parameters at each snapshot; returns the optimizer for checks of its mask.
@@ -63,7 +65,7 @@ import Testing
     func follow(_ problem: Problem, names: [String] = bertinNames, _ run: Run, _ configuration: AdamWConfiguration,
                 decayMask: WeightDecayMask = .bertin, _ what: String) throws -> AdamW {
         let f = problem
-        let store = try ParameterStore(layout: names.map { ($0, f.shapes[$0]!) })
+        let store = try ParameterStore(layout: names.map { ($0, f.shapes[$0]!) }, roles: names.map { Self.bertinRoles[$0] ?? .weight })
         for name in names { try store.set(name, to: f.initial[name]!) }
         let optimizer = try AdamW(configuration: configuration, parameters: store, decayMask: decayMask)
         var worst = 0.0

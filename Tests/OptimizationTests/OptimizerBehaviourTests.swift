@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func nonFiniteGradientChangesNothing() throws {
-        let store = try ParameterStore(layout: [("w", [2]), ("b", [2])])
+        let store = try ParameterStore(layout: [("w", [2]), ("b", [2])], roles: [.weight, .bias])
         try store.set("w", to: [1, 2])
         let optimizer = try AdamW(configuration: AdamWConfiguration(schedule: .constant(0.1)), parameters: store)
         store.gradients[0] = .nan
@@ -41,12 +41,9 @@ import Testing
         }
     }
 
-    @Test func parameterRolesFollowTransformersNames() {
-        #expect(ParameterRole(name: "roberta.encoder.layer.3.attention.output.LayerNorm.weight") == .normalizationScale)
-        #expect(ParameterRole(name: "lm_head.layer_norm.weight") == .normalizationScale)
-        #expect(ParameterRole(name: "transformer.h.0.ln_1.weight") == .normalizationScale)
-        #expect(ParameterRole(name: "lm_head.bias") == .bias)
-        #expect(ParameterRole(name: "roberta.embeddings.word_embeddings.weight") == .weight)
-        #expect(ParameterRole(name: "roberta.encoder.layer.0.attention.self.query.weight") == .weight)
+    @Test func theBERTINMaskNeedsRoles() {
+        #expect(throws: OptimizationError.self) {
+            _ = try AdamW(configuration: AdamWConfiguration(schedule: .constant(1)), parameters: try ParameterStore(layout: [("w", [1])]), decayMask: .bertin)
+        }
     }
 }

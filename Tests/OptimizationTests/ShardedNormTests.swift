@@ -1,3 +1,4 @@
+import Distributed
 import Kernels
 import Optimization
 import Tensor

@@ -1,9 +1,11 @@
 import Corpus
+import CorpusIO
 import Foundation
 import Kernels
 import Models
 import Objectives
 import Testing
+import Tokenization
 import Training
 
 private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,3 +1,4 @@
+import CheckpointedModels
 import Checkpointing
 import Corpus
 import Models
@@ -5,6 +6,7 @@ import Foundation
 import Optimization
 import Tensor
 import Testing
+import Tokenization
 import Training
 
 /// `bertin train` under mpirun: layouts, a killed rank, NaN. Needs `.build/release/bertin`

@@ -20,7 +20,7 @@ import Training
             #expect(two.initializeFrom == "Checkpoints/bertin-base-\(method)/step-00230000.h5" && recipe.keepSteps == [230_000])
             #expect(recipe.optimizer.beta2 == 0.98 && recipe.optimizer.epsilon == 1e-6 && recipe.optimizer.weightDecay == 0.01 && recipe.optimizer.clipGlobalNorm == nil)
             #expect(recipe.model.type == "roberta" && recipe.model.settings["hidden_size"] == .integer(768) && recipe.model.settings["layers"] == .integer(12) && recipe.model.settings["max_position_embeddings"] == .integer(514))
-            #expect(two.optimizerState == (method == "random" ? "keep" : "fresh"))
+            #expect(two.optimizerState == (method == "random" ? .keep : .fresh))
         }
     }
 

@@ -1,4 +1,4 @@
-import Corpus
+import Tokenization
 
 /// Texts (and text pairs) → model rows as transformers' RoBERTa tokenizer encodes them for
 /// sequence classification: `<s> A </s>` or `<s> A </s></s> B </s>`, truncated to `maxLength`

@@ -1,4 +1,4 @@
-import Corpus
+import Tokenization
 
 /// Words → model rows as transformers' run_ner does with `RobertaTokenizer(add_prefix_space=True)`
 /// and `is_split_into_words=True`: each word is tokenized on its own with a space before it, the

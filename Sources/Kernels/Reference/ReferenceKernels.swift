@@ -3,6 +3,15 @@ import Foundation
 /// Plain twins of the optimised kernels: straight loops over arrays, accumulating in Double.
 /// Tests compare each kernel against its twin; nothing on a hot path calls these.
 public enum ReferenceKernels {
+    /// Σ x² of each `block`-float block of `values[range]`, one Double sum per block in element order.
+    public static func normPartials(_ values: [Float], range: Range<Int>, block: Int) -> [Double] {
+        stride(from: range.lowerBound, to: range.upperBound, by: block).map { start in
+            var total = 0.0
+            for i in start..<min(range.upperBound, start + block) { total += Double(values[i]) * Double(values[i]) }
+            return total
+        }
+    }
+
     /// C = op(A) op(B), op(A) M×K, op(B) K×N, all row-major.
     public static func matmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) -> [Float] {
         var c = [Float](repeating: 0, count: m * n)

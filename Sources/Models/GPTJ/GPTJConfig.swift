@@ -132,6 +132,11 @@ extension GPTJConfig: ModelConfiguration {
 
     public static var recipeKeys: [String] { RecipeSection.CodingKeys.allCases.map(\.rawValue) }
 
+    /// Positions count from 0: rows of `length` need `length`.
+    public static func positionSettings(forRowsOf length: Int) -> [String: Int] {
+        [RecipeSection.CodingKeys.maxPositionEmbeddings.rawValue: length]
+    }
+
     public init(recipe: RecipeSection, vocabularySize: Int) throws {
         let base = GPTJConfig.gptj6B
         let vocabularySize = recipe.vocabularySize ?? vocabularySize

@@ -9,10 +9,16 @@ extension GPTJForCausalLM: LanguageModel {
     public var hiddenSize: Int { config.hiddenSize }
     public var maxSequenceLength: Int { config.positionCount }
 
+    /// Biases; the weights of `ln_1` and `ln_f` are scales; everything else is a weight.
+    public func role(of name: String) -> ParameterRole { .of(name, normalizations: [GPTJName.norm, "ln_f"]) }
+
+    /// The tensors of one block (the first's: all are alike).
+    public var tensorsPerBlock: Int { layout.filter { $0.name.hasPrefix(GPTJName.layer(0) + ".") }.count }
+
     /// transformers' initialisation: normal(0, initializer_range) weights and embeddings, zero
     /// biases, unit LayerNorm weights.
     public func initialize(_ store: ParameterStore, seed: UInt64) throws {
-        Layer.initialize(store, seed: seed, standardDeviation: config.initializerRange)
+        try Layer.initialize(store, seed: seed, standardDeviation: config.initializerRange)
     }
 
     public func hiddenStates(_ p: Parameters, inputIDs: IndexTensor, attentionMask: IndexTensor, mode: ForwardMode) throws -> Tensor {

@@ -9,6 +9,9 @@ public protocol ModelConfiguration: Codable, Equatable, Sendable {
     static var recipeKeys: [String] { get }
     /// `vocabularySize` is the rows' tokenizer's, used when the recipe names none.
     init(recipe: RecipeSection, vocabularySize: Int) throws
+    /// The recipe keys that size the position table for rows of exactly `length` tokens (what
+    /// `bertin bench train` builds, as its PyTorch peer does).
+    static func positionSettings(forRowsOf length: Int) -> [String: Int]
 }
 
 /// A model the trainer can optimise, checkpoint and export: its parameters in transformers'
@@ -32,6 +35,11 @@ public protocol TrainableModel: Sendable {
     var maxSequenceLength: Int { get }
     /// transformers' initialisation, one random stream per parameter.
     func initialize(_ store: ParameterStore, seed: UInt64) throws
+    /// What the parameter `name` of `layout` is (bias, normalisation scale or weight), for the
+    /// initialiser and the weight-decay mask.
+    func role(of name: String) -> ParameterRole
+    /// Parameter tensors in one block: how far ZeRO-3 prefetches (about the next block).
+    var tensorsPerBlock: Int { get }
 
     /// How this family's tensors are named in transformers files.
     static var transformersNames: TransformersNames { get }
@@ -76,8 +84,11 @@ public struct TransformersNames: Sendable {
 }
 
 extension TrainableModel {
-    /// A parameter store with this model's layout, all zero.
-    public func makeParameterStore() throws -> ParameterStore { try ParameterStore(layout: layout) }
+    /// A parameter store with this model's layout and roles, all zero.
+    public func makeParameterStore() throws -> ParameterStore {
+        let layout = layout
+        return try ParameterStore(layout: layout, roles: layout.map { role(of: $0.name) })
+    }
 
     public var parameterCount: Int { layout.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 

@@ -6,6 +6,8 @@ public struct ModelFamily: @unchecked Sendable {
     public let modelType: String
     /// The recipe `model:` keys of the family, besides `type`.
     public let recipeKeys: [String]
+    /// The keys that size the position table for rows of a given length.
+    public let positionSettings: (Int) -> [String: Int]
     let fromConfig: (Data) throws -> any LanguageModel
     let fromRecipe: (Data, Int) throws -> any LanguageModel
 
@@ -16,6 +18,7 @@ public struct ModelFamily: @unchecked Sendable {
     ) -> ModelFamily {
         ModelFamily(
             modelType: Model.modelType, recipeKeys: Model.Configuration.recipeKeys,
+            positionSettings: Model.Configuration.positionSettings,
             fromConfig: { data in try make(try JSONDecoder().decode(configuration, from: data)) },
             fromRecipe: { data, vocabularySize in
                 let section = try JSONDecoder().decode(Model.Configuration.RecipeSection.self, from: data)

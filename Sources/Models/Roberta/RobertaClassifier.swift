@@ -14,6 +14,8 @@ extension RobertaClassifier {
 
     public var dropoutSiteCount: Int { encoder.dropoutSiteCount + Self.headDropoutSites }
     public var maxSequenceLength: Int { encoder.maxSequenceLength }
+    public func role(of name: String) -> ParameterRole { RobertaEncoder.role(of: name) }
+    public var tensorsPerBlock: Int { encoder.tensorsPerBlock }
 
     /// transformers' `_init_weights` for the encoder and the head alike.
     public func initialize(_ store: ParameterStore, seed: UInt64) throws { try encoder.initialize(store, seed: seed) }

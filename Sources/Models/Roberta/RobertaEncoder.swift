@@ -18,6 +18,13 @@ public struct RobertaEncoder: Sendable {
     /// After the embeddings, then three per block.
     public var dropoutSiteCount: Int { 1 + 3 * config.layerCount }
 
+    /// Biases; the weights of the LayerNorms (transformers' `LayerNorm` in the encoder,
+    /// `layer_norm` in the masked-LM head) are scales; everything else is a weight.
+    public static func role(of name: String) -> ParameterRole { .of(name, normalizations: ["LayerNorm", "layer_norm"]) }
+
+    /// The tensors of one encoder layer (the first's: all are alike).
+    public var tensorsPerBlock: Int { layout.filter { $0.name.hasPrefix(RobertaName.layer(0) + ".") }.count }
+
     /// Positions start after the padding id: `max_position_embeddings − pad − 1` tokens (512 of 514).
     public var maxSequenceLength: Int { config.maxPositionEmbeddings - config.paddingTokenID - 1 }
 
@@ -49,7 +56,7 @@ public struct RobertaEncoder: Sendable {
     /// transformers' initialisation (`Layer.initialize`) of every parameter in `store`, then the
     /// padding rows of the word and position tables zero (their `padding_idx`).
     public func initialize(_ store: ParameterStore, seed: UInt64) throws {
-        Layer.initialize(store, seed: seed, standardDeviation: config.initializerRange)
+        try Layer.initialize(store, seed: seed, standardDeviation: config.initializerRange)
         for table in [RobertaName.wordEmbeddings, RobertaName.positionEmbeddings] {
             let entry = try store.entry(named: table)
             (store.values.baseAddress! + entry.offset + config.paddingTokenID * config.hiddenSize)

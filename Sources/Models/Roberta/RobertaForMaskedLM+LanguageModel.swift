@@ -8,6 +8,8 @@ extension RobertaForMaskedLM: LanguageModel {
     public var vocabularySize: Int { config.vocabularySize }
     public var hiddenSize: Int { config.hiddenSize }
     public var maxSequenceLength: Int { encoder.maxSequenceLength }
+    public func role(of name: String) -> ParameterRole { RobertaEncoder.role(of: name) }
+    public var tensorsPerBlock: Int { encoder.tensorsPerBlock }
 
     /// transformers stores the tied decoder's bias as `lm_head.decoder.bias` too, and may store the
     /// decoder weight (equal to the word embeddings); a pooler and the position-id buffer are unused.
@@ -50,6 +52,11 @@ extension RobertaConfig: ModelConfiguration {
     }
 
     public static var recipeKeys: [String] { RecipeSection.CodingKeys.allCases.map(\.rawValue) }
+
+    /// Positions count from the padding id + 1 (2), so rows of `length` need `length + 2`.
+    public static func positionSettings(forRowsOf length: Int) -> [String: Int] {
+        [RecipeSection.CodingKeys.maxPositionEmbeddings.rawValue: length + 2]
+    }
 
     public init(recipe: RecipeSection, vocabularySize: Int) throws {
         let base = RobertaConfig.robertaBase

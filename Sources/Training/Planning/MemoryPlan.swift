@@ -1,4 +1,5 @@
 import Corpus
+import Distributed
 import Foundation
 import Models
 import Tensor
@@ -44,8 +45,6 @@ public struct MemoryPlan: Sendable {
     public let stages: [Stage]
     /// Binary, MPI, OpenBLAS and the row index: measured at about 75 MiB per rank on a tiny model.
     public static let runtimeBytes = 75 << 20
-    /// GradientReducer's bucket size and the Double staging it allows in flight.
-    static let bucketBytes = 25 << 20, stagingBytes = 2 * bucketBytes
 
     public init(model: any LanguageModel, recipe: Recipe, ranks: Int) throws {
         try recipe.validate(ranks: ranks)
@@ -67,8 +66,9 @@ public struct MemoryPlan: Sendable {
         let blocks = phases.first?.activation.blockCount ?? 0
         let blockParameters = phases.first?.activation.blockParameters ?? 0
         let outsideBlocks = p - blocks * blockParameters
-        // The tensor buffer cache may keep up to 12.5% beyond the most ever live (its slack), all resident.
-        let activations = phases.map { (recorded: 4 * $0.activation.recordedFloats * 9 / 8, recomputed: 4 * $0.activation.recomputedFloats * 9 / 8) }
+        // The tensor buffer cache may keep its slack beyond the most ever live, all resident.
+        func cached(_ floats: Int) -> Int { 4 * floats + Int(Double(4 * floats) * TensorBufferCache.defaultSlack) }
+        let activations = phases.map { (recorded: cached($0.activation.recordedFloats), recomputed: cached($0.activation.recomputedFloats)) }
         stages = Sharding.allCases.map { sharding in
             let sharded = sharding.isSharded && ranks > 1
             var stage = Stage(sharding: sharding, parameters: 4 * p, gatheredParameters: 0, gradients: 4 * p,
@@ -76,8 +76,8 @@ public struct MemoryPlan: Sendable {
             if sharded {
                 stage.moments = 8 * owned
                 // Several devices per rank add up in a full Double accumulator; one device stages each bucket.
-                stage.accumulator = 8 * owned + (devices / ranks > 1 ? 8 * p : Self.stagingBytes)
-                if sharding != .optimizer { stage.gradients = 4 * owned + Self.bucketBytes / 2 + 4 * blockParameters }
+                stage.accumulator = 8 * owned + (devices / ranks > 1 ? 8 * p : GradientReducer.stagingBytes)
+                if sharding != .optimizer { stage.gradients = 4 * owned + GradientReducer.bucketBytes / 2 + 4 * blockParameters }
                 if sharding == .parameters {
                     stage.parameters = 4 * owned
                     // Embeddings and head for the step, the block at work and the next one prefetched.

@@ -2,14 +2,14 @@ import Foundation
 
 /// Rank 0's record of a run: the progress line, `metrics.jsonl` and TensorBoard scalars. Other
 /// ranks hold none (only the main process does I/O).
-final class RunLogger {
+public final class RunLogger {
     let folder: URL
     let print: (String) -> Void
-    let tensorBoard: TensorBoardWriter
+    public let tensorBoard: TensorBoardWriter
     /// What the objective's accuracy is called ("mlm_accuracy").
     let accuracyName: String
 
-    init(folder: URL, accuracyName: String, print: @escaping (String) -> Void) throws {
+    public init(folder: URL, accuracyName: String, print: @escaping (String) -> Void) throws {
         self.folder = folder
         self.print = print
         self.accuracyName = accuracyName
@@ -47,7 +47,7 @@ final class RunLogger {
         try tensorBoard.add([("eval/loss", loss), ("eval/\(accuracyName)", accuracy)], step: step)
     }
 
-    func appendMetrics(_ fields: [String: Any]) throws {
+    public func appendMetrics(_ fields: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) + Data("\n".utf8)
         let path = folder.appendingPathComponent("metrics.jsonl").path
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }

@@ -20,9 +20,12 @@ public final class TrainingRun {
     /// Where rank 0's progress lines go.
     public var log: (String) -> Void = { print($0); fflush(stdout) }
     let checkpoints: CheckpointPolicy
+    /// The stop request and the watchdog's context, from the command.
+    let control: RunControl
 
-    public init(recipe: Recipe, recipeText: String, runtime: MPIRuntime) throws {
+    public init(recipe: Recipe, recipeText: String, runtime: MPIRuntime, control: RunControl) throws {
         try recipe.validate(ranks: runtime.size)
+        self.control = control
         self.recipe = recipe
         self.recipeText = recipeText
         self.runtime = runtime
@@ -60,14 +63,13 @@ public final class TrainingRun {
             throw TrainingError.invalidRecipe("bertin train pre-trains language models; \(type(of: objective.model).architecture) is fine-tuned with bertin finetune")
         }
         let trainer = try Trainer(objective: objective, optimizer: recipe.optimizerConfiguration,
-                                  decayMask: try WeightDecayMask.named(recipe.optimizer.weightDecayMask),
-                                  seed: recipe.seed, layout: layout, runtime: runtime, sharding: try recipe.shardingStage)
+                                  decayMask: WeightDecayMask(recipe.optimizer.weightDecayMask),
+                                  seed: recipe.seed, layout: layout, runtime: runtime, sharding: recipe.sharding, control: control)
         trainer.recompute = recipe.recompute
         // First line of every log: what the run computes on (a wrong kernel shows here, not in the ETA).
         let platform = runtime.isMain ? PlatformReport.measure() : nil
         platform?.logLines.forEach(log)
         var position: [String: Int64] = [:]
-        var summary = Summary()
         if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
             position = contents.progress.dataPosition
             if runtime.isMain { log("resuming from \(latest.path) at step \(trainer.step)") }
@@ -79,71 +81,84 @@ public final class TrainingRun {
         }
         let logger = runtime.isMain ? try RunLogger(folder: checkpoints.folder, accuracyName: objective.accuracyName, print: log) : nil
         if let platform { try logger?.appendMetrics(["step": trainer.step, "platform": platform.fields]) }
+        var summary = Summary()
         let starts = recipe.phaseStarts
         for (index, phase) in recipe.phases.enumerated() where trainer.step < starts[index] + phase.steps {
-            let resumedInside = trainer.step > starts[index]
-            if !resumedInside { try startPhase(index, trainer: trainer) }
-            let rows = try TokenRows(directory: phase.rows, split: "train")
-            try check(rows, fit: model, phase: phase)
-            let evalRows = try? TokenRows(directory: phase.rows, split: "eval")
-            let perUpdate = phase.perDeviceBatch * phase.accumulation
-            let loader = try BatchLoader(rows: rows, globalBatchSize: perUpdate * layout.devices, devices: layout.devices,
-                                         seed: RunSeed.loader(recipe.seed, phase: index))
-            if resumedInside { try loader.restore(position) }
-            let collationSeed = RunSeed.collator(recipe.seed, phase: index)
-            let end = starts[index] + phase.steps
-            let started = Date()
-            var lastStepTime = Date()
-            let firstStep = trainer.step
-            while trainer.step < end {
-                let global = loader.next()
-                let batches = try layout.localDevices.map { device in
-                    let slice = global[device]
-                    return try (0..<phase.accumulation).map { micro in
-                        try objective.batch(rows: Array(slice[(micro * phase.perDeviceBatch)..<((micro + 1) * phase.perDeviceBatch)]),
-                                            seed: collationSeed, step: trainer.step, device: device, micro: micro)
-                    }
-                }
-                let rate = recipe.learningRate(phase: index, step: trainer.step, phaseStart: starts, optimizerCount: trainer.optimizer.stepCount)
-                let result = try trainer.step(batches, learningRate: rate)
-                summary.step = trainer.step
-                summary.lastLoss = result.loss
-                let now = Date()
-                let stepSeconds = now.timeIntervalSince(lastStepTime)
-                lastStepTime = now
-                if let logger {
-                    let remaining = now.timeIntervalSince(started) / Double(trainer.step - firstStep) * Double(recipe.totalSteps - trainer.step)
-                    try logger.step(RunLogger.StepLine(step: trainer.step, totalSteps: recipe.totalSteps, phase: phase.name, result: result,
-                                                       tokensPerSecond: Double(perUpdate * layout.devices * rows.sequenceLength) / stepSeconds,
-                                                       stepSeconds: stepSeconds, remainingSeconds: remaining),
-                                    printing: trainer.step % recipe.logEvery == 0 || trainer.step == end)
-                }
-                if let evalRows, trainer.step % recipe.evalEvery == 0 || trainer.step == end,
-                   let evaluation = try evaluate(trainer, rows: evalRows, perDeviceBatch: phase.perDeviceBatch) {
-                    summary.lastEval = evaluation
-                    try logger?.evaluation(step: trainer.step, phase: phase.name, loss: evaluation.loss, accuracy: evaluation.accuracy)
-                }
-                if result.stopRequested { summary.stoppedBySignal = true }
-                if checkpoints.isDue(step: trainer.step) || trainer.step == end || result.stopRequested {
-                    var position = loader.position
-                    position["phase"] = Int64(index)
-                    let path = checkpoints.path(step: trainer.step)
-                    try trainer.checkpoint(to: path, recipe: recipeText, dataPosition: position)
-                    if runtime.isMain {
-                        summary.checkpoints.append(path)
-                        checkpoints.prune()
-                    }
-                    runtime.barrier(what: "rank 0's checkpoint of step \(trainer.step)")
-                }
-                if result.stopRequested {
-                    reportPeakMemory(trainer)
-                    if runtime.isMain { log("stopping on \(StopSignal.isRequested ? StopSignal.signalName : "another rank's signal") after step \(trainer.step): checkpoint written, continue with --resume") }
-                    return summary
-                }
+            if try runPhase(index, trainer: trainer, model: model, logger: logger, position: position, summary: &summary) {
+                reportPeakMemory(trainer)
+                if runtime.isMain { log("stopping on \(control.stopRequested() ? StopSignal.signalName : "another rank's signal") after step \(trainer.step): checkpoint written, continue with --resume") }
+                return summary
             }
         }
         reportPeakMemory(trainer)
         return summary
+    }
+
+    /// Runs phase `index` to its end (from inside it when resumed there, at data `position`);
+    /// returns whether it stopped early on a signal.
+    func runPhase<Objective: TokenRowsObjective>(_ index: Int, trainer: Trainer<Objective>, model: any LanguageModel, logger: RunLogger?,
+                                                 position: [String: Int64], summary: inout Summary) throws -> Bool {
+        let phase = recipe.phases[index], starts = recipe.phaseStarts
+        let resumedInside = trainer.step > starts[index]
+        if !resumedInside { try startPhase(index, trainer: trainer) }
+        let rows = try TokenRows(directory: phase.rows, split: "train")
+        try check(rows, fit: model, phase: phase)
+        let evalRows = try? TokenRows(directory: phase.rows, split: "eval")
+        let perUpdate = phase.perDeviceBatch * phase.accumulation
+        let loader = try BatchLoader(rows: rows, globalBatchSize: perUpdate * layout.devices, devices: layout.devices,
+                                     seed: RunSeed.loader(recipe.seed, phase: index))
+        if resumedInside { try loader.restore(position) }
+        let end = starts[index] + phase.steps
+        let (started, firstStep) = (Date(), trainer.step)
+        var last = summary
+        defer { summary = last }
+        var loop = TrainingLoop(trainer: trainer, runtime: runtime) {
+            guard trainer.step < end else { return nil }
+            return .init(batches: try self.deviceBatches(loader.next(), phase: index, trainer: trainer),
+                         learningRate: self.recipe.learningRate(phase: index, step: trainer.step, phaseStart: starts, optimizerCount: trainer.optimizer.stepCount))
+        }
+        loop.record = { result, seconds in
+            (last.step, last.lastLoss) = (trainer.step, result.loss)
+            guard let logger else { return }
+            let remaining = Date().timeIntervalSince(started) / Double(trainer.step - firstStep) * Double(self.recipe.totalSteps - trainer.step)
+            try logger.step(RunLogger.StepLine(step: trainer.step, totalSteps: self.recipe.totalSteps, phase: phase.name, result: result,
+                                               tokensPerSecond: Double(perUpdate * self.layout.devices * rows.sequenceLength) / seconds,
+                                               stepSeconds: seconds, remainingSeconds: remaining),
+                            printing: trainer.step % self.recipe.logEvery == 0 || trainer.step == end)
+        }
+        loop.evaluate = { _ in
+            guard let evalRows, trainer.step % self.recipe.evalEvery == 0 || trainer.step == end,
+                  let evaluation = try self.evaluate(trainer, rows: evalRows, perDeviceBatch: phase.perDeviceBatch) else { return }
+            last.lastEval = evaluation
+            try logger?.evaluation(step: trainer.step, phase: phase.name, loss: evaluation.loss, accuracy: evaluation.accuracy)
+        }
+        loop.checkpoint = { _, stopping in
+            if stopping { last.stoppedBySignal = true }
+            guard self.checkpoints.isDue(step: trainer.step) || trainer.step == end || stopping else { return false }
+            var position = loader.position
+            position["phase"] = Int64(index)
+            let path = self.checkpoints.path(step: trainer.step)
+            try trainer.checkpoint(to: path, recipe: self.recipeText, dataPosition: position)
+            if self.runtime.isMain {
+                last.checkpoints.append(path)
+                self.checkpoints.prune()
+            }
+            return true
+        }
+        return try loop.run()
+    }
+
+    /// This rank's devices' micro-batches of one global batch (`global[device]` holds the device's rows).
+    func deviceBatches<Objective: TokenRowsObjective>(_ global: [[[Int32]]], phase index: Int, trainer: Trainer<Objective>) throws -> [[Objective.Batch]] {
+        let phase = recipe.phases[index]
+        let collationSeed = RunSeed.collator(recipe.seed, phase: index)
+        return try layout.localDevices.map { device in
+            let slice = global[device]
+            return try (0..<phase.accumulation).map { micro in
+                try trainer.objective.batch(rows: Array(slice[(micro * phase.perDeviceBatch)..<((micro + 1) * phase.perDeviceBatch)]),
+                                            seed: collationSeed, step: trainer.step, device: device, micro: micro)
+            }
+        }
     }
 
     /// Logs every rank's peak resident memory (collective), and at stage 3 how many parameter gathers were prefetched.
@@ -159,9 +174,9 @@ public final class TrainingRun {
     /// (and moments) from `initialize_from`.
     func startPhase<Objective>(_ index: Int, trainer: Trainer<Objective>) throws {
         let phase = recipe.phases[index]
-        if index > 0, phase.optimizerState == "fresh" { trainer.optimizer.reset() }
+        if index > 0, phase.optimizerState == .fresh { trainer.optimizer.reset() }
         if let source = phase.initializeFrom {
-            try trainer.loadWeights(from: source, optimizerState: phase.optimizerState == "keep")
+            try trainer.loadWeights(from: source, optimizerState: phase.optimizerState == .keep)
             if runtime.isMain { log("phase \(phase.name) starts from \(source)") }
         }
     }

@@ -40,7 +40,7 @@ struct Bench: ParsableCommand {
             abstract: "Tokens/s of full training steps (forward, backward, AdamW) on one device; Scripts/bench/train-throughput runs it beside PyTorch.")
 
         @Option(help: "Model type: roberta (masked LM, dropout 0.1) or gptj (causal LM, dropout 0 as BERTIN-GPT-J).") var model = "roberta"
-        @Option(name: .customLong("rotary-dim"), help: "GPT-J's rotary features per head.") var rotaryDimension = 64
+        @Option(name: .customLong("rotary-dim"), help: "Rotary features per head, for families that have them (GPT-J).") var rotaryDimension = 64
         @Option var hidden = 768
         @Option var layers = 12
         @Option var heads = 12
@@ -55,9 +55,10 @@ struct Bench: ParsableCommand {
         func run() throws {
             ComputeThreads.configure(threads: threads)
             // The recipe keys of the family: the registry builds the model as `bertin train` would.
+            let family = try ModelRegistry.family(model)
             var section: [String: Int] = ["hidden_size": hidden, "layers": layers, "heads": heads, "intermediate_size": intermediate, "vocab_size": vocabulary]
-            section["max_position_embeddings"] = model == "gptj" ? sequenceLength : sequenceLength + 2
-            if model == "gptj" { section["rotary_dim"] = rotaryDimension }
+            section.merge(family.positionSettings(sequenceLength)) { $1 }
+            if family.recipeKeys.contains("rotary_dim") { section["rotary_dim"] = rotaryDimension }
             let built = try ModelRegistry.model(type: model, recipeSection: try JSONEncoder().encode(section), vocabularySize: vocabulary)
             let result = try TrainBenchmark(model: built, sequenceLength: sequenceLength, batch: batch).run(warmup: warmup, steps: steps)
             let encoder = JSONEncoder()

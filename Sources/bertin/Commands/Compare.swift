@@ -1,4 +1,5 @@
 import ArgumentParser
+import CheckpointedModels
 import Checkpointing
 import Foundation
 import Models

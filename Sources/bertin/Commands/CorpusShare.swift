@@ -1,4 +1,4 @@
-import Corpus
+import CorpusIO
 import Foundation
 
 /// This process's share of a sharded corpus job (`sample`, `prepare`): `--shard i/N`, else its rank

@@ -1,12 +1,13 @@
 import ArgumentParser
+import CheckpointedModels
 import Checkpointing
-import Corpus
 import Foundation
 import Interop
 import Kernels
 import Models
 import Objectives
 import Tensor
+import Tokenization
 
 /// The most likely tokens at each `<mask>` of one sequence.
 struct FillMask: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Distributed
+import Finetuning
 import Foundation
 import Kernels
 import Models
@@ -69,7 +70,7 @@ struct Finetune: ParsableCommand {
                                                 train: train, validation: validation, output: output)
             (options.epochs, options.batchSize, options.learningRate, options.maxLength) = (epochs, batchSize, learningRate, maxLength)
             (options.warmupRatio, options.weightDecay, options.seed, options.labelColumn, options.devices) = (warmupRatio, weightDecay, seed, labelColumn, devices)
-            let summary = try FinetuningRun(options: options, runtime: runtime).run()
+            let summary = try FinetuningRun(options: options, runtime: runtime, control: .process).run()
             if runtime.isMain {
                 let data = try JSONSerialization.data(withJSONObject: summary.best, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))

@@ -1,9 +1,10 @@
 import ArgumentParser
+import CheckpointedModels
 import Checkpointing
-import Corpus
 import Foundation
 import Kernels
 import Models
+import Tokenization
 
 /// Continues a prompt with a causal LM and a key/value cache.
 struct Generate: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Corpus
+import CorpusIO
 import Foundation
+import NGram
 
 /// n-gram language model files: convert an ARPA file once into kenlm's binary form.
 struct NGramCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Corpus
+import CorpusIO
 import Foundation
+import NGram
 
 /// One JSON line per document with its BERTIN perplexity.
 struct Perplexity: ParsableCommand {

@@ -1,10 +1,12 @@
 import ArgumentParser
 import AtomicFiles
+import CheckpointedModels
 import Checkpointing
-import Corpus
+import Finetuning
 import Foundation
 import Kernels
 import Models
+import Tokenization
 import Training
 
 /// Labels for a file with a fine-tuned checkpoint, and its metrics when the file has gold labels.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Corpus
+import CorpusIO
 import Foundation
+import Tokenization
 
 /// Tokenize once, train many times.
 struct Prepare: ParsableCommand {

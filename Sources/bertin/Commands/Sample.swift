@@ -1,6 +1,8 @@
 import ArgumentParser
 import Corpus
+import CorpusIO
 import Foundation
+import NGram
 
 /// BERTIN's perplexity sampling of an mC4-format corpus.
 struct Sample: ParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
-import Corpus
+import CorpusIO
 import Distributed
 import Foundation
+import Tokenization
 
 /// Byte-level BPE: train, encode, decode.
 struct TokenizerCommand: ParsableCommand {

@@ -44,7 +44,7 @@ struct Train: ParsableCommand {
         defer { if stopped { Foundation.exit(StopSignal.exitCode) } }
         do {
             let (recipe, text) = try Recipe.load(path: self.recipe, overrides: overrides)
-            let summary = try TrainingRun(recipe: recipe, recipeText: text, runtime: runtime).run(resume: resume, allowRecipeChange: allowRecipeChange)
+            let summary = try TrainingRun(recipe: recipe, recipeText: text, runtime: runtime, control: .process).run(resume: resume, allowRecipeChange: allowRecipeChange)
             if summary.stoppedBySignal {
                 runtime.finalize()
                 stopped = true

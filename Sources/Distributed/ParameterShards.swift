@@ -1,4 +1,7 @@
-/// How much of the training state each MPI rank holds (ZeRO's stages, REFERENCE.md §8).
+import Kernels
+
+/// How much of the training state each MPI rank holds (ZeRO's stages: Rajbhandari et al. 2020,
+/// "ZeRO: memory optimizations toward training trillion parameter models", §5).
 public enum Sharding: String, CaseIterable, Sendable {
     /// Every rank holds everything (plain data parallelism).
     case replicated
@@ -17,8 +20,8 @@ public enum Sharding: String, CaseIterable, Sendable {
 /// exactly the replicated run's and the norm cannot depend on the number of shards. Ranks past
 /// the end of a small buffer own an empty range.
 public struct ParameterShards: Equatable, Sendable {
-    /// The norm's summation block (see `globalNorm`).
-    public static let block = 1 << 16
+    /// Boundaries fall on multiples of the gradient norm's summation block (`normBlock`).
+    public static let block = normBlock
 
     public let count: Int
     public let ranks: Int

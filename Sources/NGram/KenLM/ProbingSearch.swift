@@ -1,3 +1,4 @@
+import CorpusIO
 /// Where each part of kenlm's probing form lies (lm/vocab.cc, lm/search_hashed.cc), as byte
 /// offsets from the start of the file: the header, the vocabulary (its bound, then a hash table of
 /// 12-byte word entries), the unigrams (prob, backoff; word 0 is `<unk>`), one table of 16-byte

@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 
 /// A back-off n-gram language model, scored exactly as kenlm 0.3.0 scores it (its Python `score`

@@ -82,7 +82,7 @@ public struct JobProgress {
         return "\(files.count) files, names hash \(String(KenLMHash.word(names), radix: 16))"
     }
 
-    static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+    public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(value)

@@ -2,6 +2,7 @@ import Downstream
 import Models
 import Objectives
 import Tensor
+import Training
 
 /// Eval-mode predictions of a classification head: the arg-max label (the lowest id on ties, as
 /// torch's argmax) at every predicted position of every example.

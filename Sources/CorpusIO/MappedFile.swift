@@ -2,11 +2,11 @@ import Foundation
 
 /// A whole file mapped read-only, so a model of any size loads in constant time and its pages are
 /// shared by every process on the node that maps it (the kernel's page cache, as kenlm's mmap).
-final class MappedFile: @unchecked Sendable {
-    let path: String
-    let bytes: UnsafeRawBufferPointer
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
+    public let bytes: UnsafeRawBufferPointer
 
-    init(path: String) throws {
+    public init(path: String) throws {
         self.path = path
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {

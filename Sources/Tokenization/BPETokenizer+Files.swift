@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 
 extension BPETokenizer {

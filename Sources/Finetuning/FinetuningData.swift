@@ -1,8 +1,9 @@
-import Corpus
 import Downstream
 import Foundation
 import Kernels
 import Models
+import Tokenization
+import Training
 
 /// A fine-tuning or evaluation file, read in the task's format and encoded into model rows.
 public struct FinetuningData {

@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 
 /// The header of a kenlm binary model (lm/binary_format.cc, format version 5): a sanity block that

@@ -1,10 +1,10 @@
 /// The hashes of kenlm's binary formats, bit for bit: a word is found by MurmurHash64A of its bytes
 /// (seed 0, kenlm's `HashForVocab`), and the probing tables key an n-gram by folding its word ids
 /// into the last word's id with `combineWordHash`, newest word first (kenlm's `CombineWordHash`).
-enum KenLMHash {
+public enum KenLMHash {
     /// Austin Appleby's MurmurHash64A over little-endian 8-byte blocks, as kenlm's util/murmur_hash.cc.
-    @inline(__always)
-    static func word(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    @inlinable @inline(__always)
+    public static func word(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let m: UInt64 = 0xC6A4_A793_5BD1_E995
         let count = bytes.count
         var h: UInt64 = UInt64(count) &* m
@@ -31,18 +31,18 @@ enum KenLMHash {
         return h
     }
 
-    static func word(_ text: String) -> UInt64 {
+    public static func word(_ text: String) -> UInt64 {
         var text = text
         return text.withUTF8 { word(UnsafeRawBufferPointer($0)) }
     }
 
     /// Extends an n-gram's key by the word before it.
-    @inline(__always)
-    static func combine(_ current: UInt64, _ next: UInt32) -> UInt64 {
+    @inlinable @inline(__always)
+    public static func combine(_ current: UInt64, _ next: UInt32) -> UInt64 {
         (current &* 8_978_948_897_894_561_157) ^ ((1 &+ UInt64(next)) &* 17_894_857_484_156_487_943)
     }
 
     /// kenlm keeps `<unk>` (and `<UNK>`) out of its vocabulary tables: both are word 0.
-    static let unknown = word("<unk>")
-    static let unknownCapitalised = word("<UNK>")
+    public static let unknown = word("<unk>")
+    public static let unknownCapitalised = word("<UNK>")
 }

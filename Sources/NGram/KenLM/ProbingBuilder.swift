@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 
 /// Memory that a model's search structure lives in when it was built here rather than mapped.

@@ -1,3 +1,4 @@
+import CorpusIO
 /// kenlm's trie forms (lm/search_trie.cc, lm/trie.cc, lm/quantize.hh, lm/bhiksha.cc), read in
 /// place from a mapped file:
 /// - the vocabulary is the sorted MurmurHash64A of every word but `<unk>` (id = position + 1);

@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 
 /// Byte-level BPE exactly as HuggingFace tokenizers' `ByteLevelBPETokenizer`: special tokens are cut
