@@ -86,14 +86,16 @@ let package = Package(
             ],
             swiftSettings: commonSettings),
 
+        // Helpers shared by test targets (never linked into the tool).
+        .target(name: "TestSupport", dependencies: ["Tensor", "Kernels"], path: "Tests/TestSupport", swiftSettings: commonSettings),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: commonSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Objectives", "Interop", "Optimization", "Checkpointing", "CheckpointedModels", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "Distributed", "Tensor", "Kernels"],
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "TestSupport", "Distributed", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Objectives", "Interop", "Corpus", "CorpusIO", "Tokenization", "Models", "Optimization", "Checkpointing", "CheckpointedModels", "Tensor", "Kernels"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport", "Objectives", "Interop", "Corpus", "CorpusIO", "Tokenization", "Models", "Optimization", "Checkpointing", "CheckpointedModels", "Tensor", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "CorpusIO", "NGram", "Tokenization", "Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: commonSettings),

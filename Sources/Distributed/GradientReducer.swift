@@ -133,7 +133,7 @@ public final class GradientReducer {
     public func finish(divisor: Int) {
         if let shards { return finishSharded(shards, divisor: divisor) }
         guard accumulator.count > 0 else {  // one device: only micro-batches to average
-            if divisor > 1 { Kernels.scale(store.gradients.baseAddress!, count: store.gradients.count, by: 1 / Float(divisor)) }
+            if divisor > 1 { Kernels.scale(store.gradients.baseAddress!, by: 1 / Float(divisor), count: store.gradients.count) }
             started = buckets.count
             return
         }
@@ -143,7 +143,7 @@ public final class GradientReducer {
         lastWaitSeconds = Double(DispatchTime.now().uptimeNanoseconds - waitStart) / 1e9
         let scale = 1 / Double(divisor)
         let gradients = store.gradients, sums = accumulator
-        parallelFor(gradients.count, grain: 1 << 16) { range in
+        parallelFor(gradients.count, grain: parallelGrain) { range in
             for i in range { gradients[i] = Float(sums[i] * scale) }
         }
         started = buckets.count
@@ -152,7 +152,7 @@ public final class GradientReducer {
     private func accumulate(_ range: Range<Int>) {
         guard accumulator.count > 0 else { return }
         let gradients = store.gradients, sums = accumulator
-        parallelFor(range.count, grain: 1 << 16) { chunk in
+        parallelFor(range.count, grain: parallelGrain) { chunk in
             for i in chunk { sums[range.lowerBound + i] += Double(gradients[range.lowerBound + i]) }
         }
     }
@@ -178,7 +178,7 @@ public final class GradientReducer {
         } else {
             let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: range.count)
             let gradients = store.gradients
-            parallelFor(range.count, grain: 1 << 16) { chunk in
+            parallelFor(range.count, grain: parallelGrain) { chunk in
                 for i in chunk { buffer[i] = Double(gradients[range.lowerBound + i]) }
             }
             staging = buffer
@@ -216,7 +216,7 @@ public final class GradientReducer {
         let owned = shards.ranges[runtime.rank]
         let scale = 1 / Double(divisor)
         let gradients = store.gradients, sums = ownedSums
-        parallelFor(owned.count, grain: 1 << 16) { range in
+        parallelFor(owned.count, grain: parallelGrain) { range in
             for i in range { gradients[owned.lowerBound + i] = Float(sums[i] * scale) }
         }
     }

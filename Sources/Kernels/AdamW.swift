@@ -22,28 +22,27 @@ public struct AdamWStep: Sendable {
 
 public func adamWUpdate(
     parameters p: UnsafeMutablePointer<Float>, firstMoment m: UnsafeMutablePointer<Float>,
-    secondMoment v: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
-    decayMask decay: UnsafePointer<Float>?, count: Int, _ s: AdamWStep
+    secondMoment v: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, step s: AdamWStep, count: Int
 ) {
     let correction1 = Float(1 - Foundation.pow(Double(s.beta1), Double(s.step)))
     let correction2 = Float(1 - Foundation.pow(Double(s.beta2), Double(s.step)))
     // The same Float operations in the same order as one element at a time (division and square
     // root are correctly rounded on lanes too), so lanes change no bit; they make the update
     // memory-bound instead of bound by a scalar divide chain (9% of a GPT-J step before).
-    @inline(__always) func update(_ i: Int, decayFactor: Float) {
+    @inline(__always) func update(_ i: Int) {
         let gi = g[i]
         let mi = s.beta1 * m[i] + (1 - s.beta1) * gi
         let vi = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
         m[i] = mi
         v[i] = vi
         let update = (mi / correction1) / ((vi / correction2).squareRoot() + s.epsilon)
-        p[i] -= s.learningRate * (update + s.weightDecay * decayFactor * p[i])
+        p[i] -= s.learningRate * (update + s.weightDecay * p[i])
     }
     let beta1 = Vector(repeating: s.beta1), oneMinusBeta1 = Vector(repeating: 1 - s.beta1)
     let beta2 = Vector(repeating: s.beta2), oneMinusBeta2 = Vector(repeating: 1 - s.beta2)
     let c1 = Vector(repeating: correction1), c2 = Vector(repeating: correction2)
     let epsilon = Vector(repeating: s.epsilon), rate = Vector(repeating: s.learningRate)
-    @inline(__always) func updateLanes(_ i: Int, decayFactor: Vector) {
+    @inline(__always) func updateLanes(_ i: Int) {
         let gi = g.vector(at: i)
         let mi = beta1 * m.vector(at: i) + oneMinusBeta1 * gi
         let vi = beta2 * v.vector(at: i) + oneMinusBeta2 * gi * gi
@@ -51,18 +50,12 @@ public func adamWUpdate(
         v.storeVector(vi, at: i)
         let update = (mi / c1) / ((vi / c2).squareRoot() + epsilon)
         let pi = p.vector(at: i)
-        p.storeVector(pi - rate * (update + Vector(repeating: s.weightDecay) * decayFactor * pi), at: i)
+        p.storeVector(pi - rate * (update + Vector(repeating: s.weightDecay) * pi), at: i)
     }
-    // The mask test stays out of the per-element loop: the optimizer passes none.
-    parallelFor(count, grain: 16_384) { range in
+    // Weight decay is per call: the optimizer passes 0 for the parameters its mask leaves alone.
+    parallelFor(count, grain: parallelGrain) { range in
         var i = range.lowerBound
-        if let decay {
-            while i + vectorWidth <= range.upperBound { updateLanes(i, decayFactor: decay.vector(at: i)); i += vectorWidth }
-            while i < range.upperBound { update(i, decayFactor: decay[i]); i += 1 }
-        } else {
-            let one = Vector(repeating: 1)
-            while i + vectorWidth <= range.upperBound { updateLanes(i, decayFactor: one); i += vectorWidth }
-            while i < range.upperBound { update(i, decayFactor: 1); i += 1 }
-        }
+        while i + vectorWidth <= range.upperBound { updateLanes(i); i += vectorWidth }
+        while i < range.upperBound { update(i); i += 1 }
     }
 }

@@ -55,14 +55,14 @@ public enum BinaryOperation: Sendable {
 
 /// `out[i] = a[i] op b[i]` with broadcasting as described by `plan`; `out` is contiguous.
 public func broadcastBinary(
-    _ operation: BinaryOperation, output out: UnsafeMutablePointer<Float>,
-    a: UnsafePointer<Float>, b: UnsafePointer<Float>, plan: BroadcastPlan
+    output out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    operation: BinaryOperation, plan: BroadcastPlan
 ) {
     let rank = plan.shape.count
     let inner = plan.shape[rank - 1]
     let innerA = plan.stridesA[rank - 1], innerB = plan.stridesB[rank - 1]
     let rows = plan.count / inner
-    parallelFor(rows, grain: max(1, 16_384 / max(inner, 1))) { rowRange in
+    parallelFor(rows, grain: rowGrain(inner)) { rowRange in
         for row in rowRange {
             // Offsets of this row in A and B from its multi-index over the outer axes.
             var remainder = row, offsetA = 0, offsetB = 0

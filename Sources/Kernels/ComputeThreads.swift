@@ -46,6 +46,24 @@ public enum ComputeThreads {
     }
 }
 
+/// The least work worth handing to another thread, in floats streamed once: waking workers through
+/// `concurrentPerform` costs a few microseconds, about the time one core takes to stream 8,192
+/// floats through a simple loop, so smaller pieces stay on the calling thread. Every kernel splits
+/// by it (`rowGrain` for rows); kernels with heavier work per float (exponentials, Philox) split
+/// no later than they could, which costs nothing measurable. No result depends on it: each
+/// piece's work is independent of where the pieces are cut.
+public let parallelGrain = 8192
+
+/// Rows of `width` floats that make one `parallelGrain` (at least one row).
+@inline(__always)
+public func rowGrain(_ width: Int) -> Int { max(1, parallelGrain / max(width, 1)) }
+
+/// The column block of the deterministic column sums (LayerNorm's parameter gradients, embedding
+/// gradients, sums over a middle axis): one thread owns each block of 64 columns and walks every
+/// row in order, so its sums have the same order at any thread count, and a block's 64 running
+/// sums (256 bytes, four cache lines) stay in L1 while it walks.
+public let columnBlock = 64
+
 /// Runs `body` over `0..<count` cut into at most `ComputeThreads.count` contiguous ranges, none
 /// smaller than `grain` items (small jobs stay on the calling thread).
 @inline(__always)

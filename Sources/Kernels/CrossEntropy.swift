@@ -12,7 +12,7 @@ public func crossEntropyForward(
     logSumExp: UnsafeMutablePointer<Float>, rowLoss: UnsafeMutablePointer<Float>,
     logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, classes: Int
 ) -> (sum: Double, count: Int) {
-    parallelFor(rows, grain: max(1, 8192 / max(classes, 1))) { range in
+    parallelFor(rows, grain: rowGrain(classes)) { range in
         for row in range {
             let input = logits + row * classes
             let target = targets[row]
@@ -35,16 +35,16 @@ public func crossEntropyForward(
 /// `dlogits[r, :] = scale · (softmax(logits[r, :]) − onehot(target))`, zero on ignored rows
 /// (overwrites dlogits). For a mean loss, `scale = dloss / count`.
 public func crossEntropyBackward(
-    dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
-    logSumExp: UnsafePointer<Float>, rows: Int, classes: Int, scale: Float
+    dlogits: UnsafeMutablePointer<Float>, logSumExp: UnsafePointer<Float>, logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+    scale: Float, rows: Int, classes: Int
 ) {
-    parallelFor(rows, grain: max(1, 8192 / max(classes, 1))) { range in
+    parallelFor(rows, grain: rowGrain(classes)) { range in
         for row in range {
             let input = logits + row * classes, output = dlogits + row * classes
             let target = targets[row]
             guard target != ignoredLabel else { output.update(repeating: 0, count: classes); continue }
             _ = exponentiate(output: output, input: input, minus: logSumExp[row], count: classes)
-            Kernels.scale(output, count: classes, by: scale)
+            Kernels.scale(output, by: scale, count: classes)
             output[Int(target)] -= scale
         }
     }

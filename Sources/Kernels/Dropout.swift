@@ -6,13 +6,13 @@
 ///
 /// Eight Philox blocks (32 elements) are drawn at once on lanes. The draw `unitFloat(w) ≥ p` is
 /// tested as `w >> 8 ≥ ⌈p·2²⁴⌉` on integers, which is the same test: `unitFloat` is exact.
-public func dropout(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int, probability: Float, key: RandomKey) {
+public func dropout(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, probability: Float, key: RandomKey, count: Int) {
     let scale = 1 / (1 - probability)
     let threshold = SIMD8<UInt32>(repeating: UInt32((Double(probability) * 16_777_216).rounded(.up)))
     let blocks = (count + 3) / 4
     // Pieces are whole groups of 8 blocks, so every thread count draws the same words.
     let groups = (blocks + 7) / 8
-    parallelFor(groups, grain: 512) { range in
+    parallelFor(groups, grain: parallelGrain / 32) { range in  // groups of 8 blocks of 4 floats
         for group in range {
             let base = group * 32
             guard base + 32 <= count else {

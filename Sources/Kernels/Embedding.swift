@@ -3,9 +3,9 @@
 
 /// `out[n, :] = table[indices[n], :]`.
 public func embeddingForward(
-    output out: UnsafeMutablePointer<Float>, table: UnsafePointer<Float>, columns: Int, indices: UnsafePointer<Int32>, count: Int
+    output out: UnsafeMutablePointer<Float>, table: UnsafePointer<Float>, indices: UnsafePointer<Int32>, columns: Int, count: Int
 ) {
-    parallelFor(count, grain: max(1, 16_384 / max(columns, 1))) { range in
+    parallelFor(count, grain: rowGrain(columns)) { range in
         for n in range {
             (out + n * columns).update(from: table + Int(indices[n]) * columns, count: columns)
         }
@@ -17,11 +17,11 @@ public func embeddingForward(
 /// and each walks the indices in order, so repeated indices are summed in the same order at any
 /// thread count.
 public func embeddingBackward(
-    dtable: UnsafeMutablePointer<Float>, doutput dout: UnsafePointer<Float>, columns: Int, indices: UnsafePointer<Int32>, count: Int,
-    skipping skipped: Int32? = nil
+    dtable: UnsafeMutablePointer<Float>, doutput dout: UnsafePointer<Float>, indices: UnsafePointer<Int32>, skipping skipped: Int32? = nil,
+    columns: Int, count: Int
 ) {
     let skipped = skipped ?? -1
-    let block = 64
+    let block = columnBlock
     let blocks = (columns + block - 1) / block
     parallelFor(blocks) { range in
         for piece in range {

@@ -8,7 +8,7 @@ public func layerNormForward(
     rows: Int, columns: Int, epsilon: Float
 ) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 8192 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             let input = x + row * columns, output = y + row * columns
             let mu = vectorSum(input, columns) / Float(columns)
@@ -31,14 +31,14 @@ public func layerNormForward(
     }
 }
 
-/// Backward: overwrites `dx`; adds into `dweight` and `dbias` (which may be nil when not needed).
+/// Backward: overwrites `dinput`; adds into `dweight` and `dbias` (which may be nil when not needed).
 public func layerNormBackward(
-    dx: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?,
-    dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, columns: Int
+    dinput dx: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?,
+    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+    doutput dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows: Int, columns: Int
 ) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 4096 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             let input = x + row * columns, dyRow = dy + row * columns, dxRow = dx + row * columns
             let mu = mean[row], r = rstd[row]
@@ -58,7 +58,7 @@ public func layerNormBackward(
         }
     }
     // Column sums walk the rows in order inside each column block: deterministic at any thread count.
-    let block = 64
+    let block = columnBlock
     let blocks = (columns + block - 1) / block
     parallelFor(blocks) { range in
         for piece in range {

@@ -22,7 +22,7 @@ public func permuteCopy(output out: UnsafeMutablePointer<Float>, input x: Unsafe
     guard rank > 0 else { out[0] = x[0]; return }
     let inner = outShape[rank - 1], innerStride = strides[rank - 1]
     let rows = total / inner
-    parallelFor(rows, grain: max(1, 16_384 / max(inner, 1))) { range in
+    parallelFor(rows, grain: rowGrain(inner)) { range in
         for row in range {
             var remainder = row, offset = 0
             var axis = rank - 2
@@ -48,7 +48,7 @@ public func copyRuns(
     rows: Int, width: Int
 ) {
     guard width > 0 else { return }
-    parallelFor(rows, grain: max(1, 16_384 / width)) { range in
+    parallelFor(rows, grain: rowGrain(width)) { range in
         for row in range {
             (target + row * targetStride).update(from: source + row * sourceStride, count: width)
         }

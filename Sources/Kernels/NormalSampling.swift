@@ -6,7 +6,7 @@ import Foundation
 /// parameter at initialisation, so clarity wins over speed here.
 public func fillNormal(_ out: UnsafeMutablePointer<Float>, count: Int, mean: Float, standardDeviation: Float, key: RandomKey) {
     let blocks = (count + 3) / 4
-    parallelFor(blocks, grain: 1024) { range in
+    parallelFor(blocks, grain: parallelGrain / 4) { range in  // blocks of 4 floats
         for block in range {
             let w = key.words(block: block)
             let (z0, z1) = boxMuller(w.0, w.1)

@@ -112,7 +112,7 @@ public func unitFloat(_ word: UInt32) -> Float {
 /// `out[i] = uniform[0, 1)` for element i of the stream named by `key`.
 public func fillUniform(_ out: UnsafeMutablePointer<Float>, count: Int, key: RandomKey) {
     let blocks = (count + 3) / 4
-    parallelFor(blocks, grain: 2048) { range in
+    parallelFor(blocks, grain: parallelGrain / 4) { range in  // blocks of 4 floats
         for block in range {
             let w = key.words(block: block)
             let base = block * 4

@@ -5,11 +5,10 @@
 
 /// `out[o, i] = Σ_l x[o, l, i]` (overwrites `out`, or adds to it when `accumulate`).
 public func sumMiddleAxis(
-    output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int,
-    accumulate: Bool = false
+    output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, accumulate: Bool = false, outer: Int, length: Int, inner: Int
 ) {
     if inner == 1 {
-        parallelFor(outer, grain: max(1, 16_384 / max(length, 1))) { rows in
+        parallelFor(outer, grain: rowGrain(length)) { rows in
             for row in rows {
                 let total = vectorSum(x + row * length, length)
                 out[row] = accumulate ? out[row] + total : total
@@ -18,9 +17,9 @@ public func sumMiddleAxis(
         return
     }
     // Column blocks of 64 keep each thread's running sums in cache while it walks the rows.
-    let block = 64
+    let block = columnBlock
     let blocksPerRow = (inner + block - 1) / block
-    parallelFor(outer * blocksPerRow, grain: max(1, 4096 / max(length, 1))) { pieces in
+    parallelFor(outer * blocksPerRow, grain: rowGrain(length)) { pieces in
         for piece in pieces {
             let row = piece / blocksPerRow
             let start = (piece % blocksPerRow) * block
@@ -46,7 +45,7 @@ public func maxMiddleAxis(
     output out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, input x: UnsafePointer<Float>,
     outer: Int, length: Int, inner: Int
 ) {
-    parallelFor(outer * inner, grain: max(1, 4096 / max(length, 1))) { range in
+    parallelFor(outer * inner, grain: rowGrain(length)) { range in
         for position in range {
             let row = position / inner, column = position % inner
             let base = x + row * length * inner + column
@@ -62,7 +61,8 @@ public func maxMiddleAxis(
     }
 }
 
-/// Gradient of `maxMiddleAxis`: `dx[o, argmax, i] += dout[o, i]`, zero elsewhere (dx overwritten).
+/// Gradient of `maxMiddleAxis`: `dinput[o, argmax, i] = doutput[o, i]`, zero elsewhere (dinput
+/// overwritten, as every activation gradient is).
 public func maxMiddleAxisBackward(
     dinput dx: UnsafeMutablePointer<Float>, argmax: UnsafePointer<Int32>, doutput dout: UnsafePointer<Float>,
     outer: Int, length: Int, inner: Int
@@ -78,7 +78,7 @@ public func maxMiddleAxisBackward(
 public func broadcastMiddleAxis(
     output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, outer: Int, length: Int, inner: Int
 ) {
-    parallelFor(outer * length, grain: max(1, 16_384 / max(inner, 1))) { rows in
+    parallelFor(outer * length, grain: rowGrain(inner)) { rows in
         for row in rows {
             let o = row / length
             (out + row * inner).update(from: x + o * inner, count: inner)
@@ -92,7 +92,7 @@ public func broadcastMiddleAxis(
 /// scalar scan was 1% of a GPT-J step on a 50,400-word vocabulary.
 public func argmaxRows(output: UnsafeMutablePointer<Int32>, input: UnsafePointer<Float>, rows: Int, columns: Int) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: 8) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             let x = input + row * columns
             guard !x[0].isNaN else { output[row] = 0; continue }

@@ -2,7 +2,7 @@
 /// `rotaryDimension` features of each head, pair (x₂ᵢ, x₂ᵢ₊₁) is turned by angle `position · θᵢ`:
 /// `(x₂ᵢ cos − x₂ᵢ₊₁ sin, x₂ᵢ₊₁ cos + x₂ᵢ sin)`; later features pass through. Not NeoX's rotate_half.
 ///
-/// Shapes: `x` `[R, H, D]` (R = B·T rows, one position each), `sin`/`cos` `[P, rotaryDimension / 2]`.
+/// Shapes: `x` `[R, H, D]` (R = B·T rows, one position each), `sin`/`cos` `[positions, rotaryDimension / 2]`.
 
 /// `output = rotate(input)` at `positions[r]` for row r.
 public func rotaryForward(
@@ -27,7 +27,7 @@ private func rotary(
     positions: UnsafePointer<Int32>, rows: Int, heads: Int, headSize: Int, rotaryDimension: Int, sign: Float, accumulate: Bool
 ) {
     let half = rotaryDimension / 2
-    parallelFor(rows, grain: max(1, 8192 / max(heads * headSize, 1))) { range in
+    parallelFor(rows, grain: rowGrain(heads * headSize)) { range in
         for row in range {
             let table = Int(positions[row]) * half
             for head in 0..<heads {

@@ -81,7 +81,7 @@ func vectorDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: In
 
 /// x[i] *= factor over a contiguous run.
 @inline(__always)
-public func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+public func scale(_ x: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
     let factors = Vector(repeating: factor)
     var i = 0
     while i + vectorWidth <= count {

@@ -6,12 +6,12 @@ import Foundation
 /// `y[r, :] = softmax(x[r, :])`.
 public func softmaxForward(output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rows: Int, columns: Int) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 8192 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             let input = x + row * columns, output = y + row * columns
             let maximum = vectorMax(input, columns)
             let total = exponentiate(output: output, input: input, minus: maximum, count: columns)
-            scale(output, count: columns, by: 1 / total)
+            scale(output, by: 1 / total, count: columns)
         }
     }
 }
@@ -21,7 +21,7 @@ public func softmaxBackward(
     dinput dx: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, doutput dy: UnsafePointer<Float>, rows: Int, columns: Int
 ) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 8192 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             let yRow = y + row * columns, dyRow = dy + row * columns, dxRow = dx + row * columns
             let dot = vectorDot(yRow, dyRow, columns)
@@ -39,7 +39,7 @@ public func softmaxBackward(
 /// `y[r, :] = x[r, :] − logsumexp(x[r, :])`.
 public func logSoftmaxForward(output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rows: Int, columns: Int) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 8192 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             let input = x + row * columns, output = y + row * columns
             let maximum = vectorMax(input, columns)
@@ -60,7 +60,7 @@ public func logSoftmaxBackward(
     dinput dx: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, doutput dy: UnsafePointer<Float>, rows: Int, columns: Int
 ) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 8192 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             let yRow = y + row * columns, dyRow = dy + row * columns, dxRow = dx + row * columns
             let total = vectorSum(dyRow, columns)
@@ -81,11 +81,11 @@ public func logSoftmaxBackward(
 /// the broadcast add and `softmaxForward` in their order, so the result is the three apart bit for
 /// bit, without writing and rereading two score-sized tensors.
 public func maskedSoftmaxForward(
-    output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, scale: Float, mask: UnsafePointer<Float>,
-    maskRow: (Int) -> Int, rows: Int, columns: Int
+    output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, mask: UnsafePointer<Float>, maskRow: (Int) -> Int,
+    scale: Float, rows: Int, columns: Int
 ) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 8192 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             maskedSoftmaxRow(output: y + row * columns, input: x + row * columns, count: columns, scale: scale,
                              mask: mask + maskRow(row) * columns)
@@ -100,7 +100,7 @@ public func maskedSoftmaxBackward(
     rows: Int, columns: Int
 ) {
     guard columns > 0 else { return }
-    parallelFor(rows, grain: max(1, 8192 / columns)) { range in
+    parallelFor(rows, grain: rowGrain(columns)) { range in
         for row in range {
             maskedSoftmaxBackwardRow(dinput: dx + row * columns, output: y + row * columns, doutput: dy + row * columns,
                                      count: columns, scale: scale)
@@ -115,11 +115,11 @@ public func maskedSoftmaxBackward(
 /// and the row must see at least one key among them: the lanes then sum the same values in the
 /// same order as over the whole row, and the row's weights are the whole row's bit for bit.
 public func causalMaskedSoftmaxForward(
-    scores: UnsafeMutablePointer<Float>, scale: Float, mask: UnsafePointer<Float>, maskRow: (Int) -> Int,
-    visible: (Int) -> Int, rows: Int, stride: Int
+    scores: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>, maskRow: (Int) -> Int, visible: (Int) -> Int,
+    scale: Float, rows: Int, stride: Int
 ) {
     guard stride > 0 else { return }
-    parallelFor(rows, grain: max(1, 16384 / stride)) { range in
+    parallelFor(rows, grain: rowGrain(stride)) { range in
         for row in range {
             let columns = visible(row)
             maskedSoftmaxRow(output: scores + row * stride, input: scores + row * stride, count: columns, scale: scale,
@@ -131,10 +131,10 @@ public func causalMaskedSoftmaxForward(
 /// `maskedSoftmaxBackward` in place over the first `visible(r)` columns of causal rows (see
 /// `causalMaskedSoftmaxForward`): `gradient` holds dy there on entry and the scores' gradient on exit.
 public func causalMaskedSoftmaxBackward(
-    gradient: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, scale: Float, visible: (Int) -> Int, rows: Int, stride: Int
+    gradient: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, visible: (Int) -> Int, scale: Float, rows: Int, stride: Int
 ) {
     guard stride > 0 else { return }
-    parallelFor(rows, grain: max(1, 16384 / stride)) { range in
+    parallelFor(rows, grain: rowGrain(stride)) { range in
         for row in range {
             maskedSoftmaxBackwardRow(dinput: gradient + row * stride, output: y + row * stride, doutput: gradient + row * stride,
                                      count: visible(row), scale: scale)
@@ -154,7 +154,7 @@ func maskedSoftmaxRow(output: UnsafeMutablePointer<Float>, input: UnsafePointer<
     while c < count { output[c] = (input[c] * scale + 0) + mask[c]; c += 1 }
     let maximum = vectorMax(output, count)
     let total = exponentiate(output: output, input: output, minus: maximum, count: count)
-    Kernels.scale(output, count: count, by: 1 / total)
+    Kernels.scale(output, by: 1 / total, count: count)
 }
 
 /// One row of `maskedSoftmaxBackward`; `dinput` may be `doutput` (the row's dot product is taken first).

@@ -51,8 +51,8 @@ func mapLanes(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Fl
 }
 
 /// `out[i] = f(x[i])`. The function is chosen once per range, outside the loop.
-public func unaryForward(_ function: UnaryFunction, output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int) {
-    parallelFor(count, grain: 8192) { range in
+public func unaryForward(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, function: UnaryFunction, count: Int) {
+    parallelFor(count, grain: parallelGrain) { range in
         switch function {
         case .exp: mapLanes(output: out, input: x, range, vectorExp)
         case .relu: for i in range { out[i] = UnaryFunction.relu.value(x[i]) }
@@ -68,10 +68,10 @@ public func unaryForward(_ function: UnaryFunction, output out: UnsafeMutablePoi
 
 /// `dx[i] = dy[i] · f'(x[i])` (overwrites dx).
 public func unaryBackward(
-    _ function: UnaryFunction, dinput dx: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
-    doutput dy: UnsafePointer<Float>, count: Int
+    dinput dx: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+    doutput dy: UnsafePointer<Float>, function: UnaryFunction, count: Int
 ) {
-    parallelFor(count, grain: 8192) { range in
+    parallelFor(count, grain: parallelGrain) { range in
         let lanes: ((Vector) -> Vector)? = switch function {
         case .gelu: vectorGELUDerivative
         case .geluTanh: vectorGELUTanhDerivative
@@ -91,8 +91,8 @@ public func unaryBackward(
 }
 
 /// `out[i] = x[i] * scale + shift`.
-public func affine(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int, scale: Float, shift: Float) {
-    parallelFor(count, grain: 16_384) { range in
+public func affine(output out: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, scale: Float, shift: Float, count: Int) {
+    parallelFor(count, grain: parallelGrain) { range in
         var i = range.lowerBound
         let s = Vector(repeating: scale), b = Vector(repeating: shift)
         while i + vectorWidth <= range.upperBound {
@@ -105,7 +105,7 @@ public func affine(output out: UnsafeMutablePointer<Float>, input x: UnsafePoint
 
 /// `y[i] += x[i]`: gradient accumulation.
 public func addInPlace(output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int) {
-    parallelFor(count, grain: 16_384) { range in
+    parallelFor(count, grain: parallelGrain) { range in
         var i = range.lowerBound
         while i + vectorWidth <= range.upperBound {
             y.storeVector(y.vector(at: i) + x.vector(at: i), at: i)

@@ -1,7 +1,8 @@
 import Kernels
 import Tensor
 
-// Shape glossary: N rows that carry a label, V classes (the vocabulary, or a head's labels).
+// Shape letters: the project's (Sources/Kernels/CallingConvention.swift): N chosen rows (those
+// that carry a label), V the vocabulary or L a head's labels.
 
 /// What an objective scored: its loss and the logits of the rows that carry a label.
 public struct ObjectiveOutput {

@@ -85,8 +85,8 @@ public final class AdamW {
     /// Updates applied so far; the next one uses `schedule(stepCount)` and bias correction for `stepCount + 1`.
     public var stepCount = 0
     /// Per entry of the store: weight-decayed or not (a flag per parameter, not a mask per element).
-    private let decaying: [Bool]
-    private let layout: [ParameterStore.Entry]
+    let decaying: [Bool]
+    let layout: [ParameterStore.Entry]
 
     /// `ownedRange`: the part of the store's flat buffer to keep moments for and update (default all).
     public init(configuration: AdamWConfiguration, parameters store: ParameterStore, decayMask: WeightDecayMask = .bertin,
@@ -107,12 +107,6 @@ public final class AdamW {
             }
             return decays
         }
-    }
-
-    /// Whether `name` is weight-decayed.
-    public func decays(_ name: String) -> Bool {
-        guard let index = layout.firstIndex(where: { $0.name == name }) else { return false }
-        return decaying[index]
     }
 
     public struct StepReport: Equatable, Sendable {
@@ -138,7 +132,7 @@ public final class AdamW {
         guard norm.isFinite else { throw OptimizationError.nonFiniteGradient(norm: norm) }
         if let limit = configuration.clipGlobalNorm, norm > Double(limit), owned.count > 0 {
             let scale = Float(Double(limit) / norm)
-            Kernels.scale(owned.baseAddress!, count: owned.count, by: scale)
+            Kernels.scale(owned.baseAddress!, by: scale, count: owned.count)
         }
         let rate = learningRate ?? configuration.schedule(stepCount)
         stepCount += 1
@@ -149,9 +143,9 @@ public final class AdamW {
             adamWUpdate(
                 parameters: store.values.baseAddress! + lower, firstMoment: firstMoment.values.baseAddress! + moment,
                 secondMoment: secondMoment.values.baseAddress! + moment, gradients: store.gradients.baseAddress! + lower,
-                decayMask: nil, count: upper - lower,
-                AdamWStep(learningRate: rate, beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
-                          weightDecay: decaying[index] ? configuration.weightDecay : 0, step: stepCount))
+                step: AdamWStep(learningRate: rate, beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
+                                weightDecay: decaying[index] ? configuration.weightDecay : 0, step: stepCount),
+                count: upper - lower)
         }
         return StepReport(learningRate: rate, gradientNorm: norm)
     }

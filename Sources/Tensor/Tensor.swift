@@ -6,8 +6,8 @@ import Kernels
 /// `reshaped` is a free view of the same storage; every other layout change is an explicit copy.
 /// A tensor produced on a `Tape` remembers its place there so gradients can flow back to it.
 ///
-/// Shape glossary used across the project: B batch, T time (sequence), C channels, V vocabulary,
-/// H heads, D head size, N rows (B·T).
+/// Shape letters are the project's (Sources/Kernels/CallingConvention.swift): B batch, T time,
+/// R = B·T rows, C channels, H heads, D head size, V vocabulary, N chosen rows.
 public struct Tensor {
     public let shape: [Int]
     let storage: TensorStorage

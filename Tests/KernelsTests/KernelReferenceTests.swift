@@ -65,7 +65,7 @@ import Testing
                     relative: 1e-4, absolute: 1e-5, "layer norm")
         var dweight = [Float](repeating: 0, count: columns), dbias = dweight
         let dx = output(rows * columns) { dx in
-            layerNormBackward(dx: dx, dweight: &dweight, dbias: &dbias, dy: dy, input: x, weight: weight, mean: mean, rstd: rstd, rows: rows, columns: columns)
+            layerNormBackward(dinput: dx, dweight: &dweight, dbias: &dbias, mean: mean, rstd: rstd, doutput: dy, input: x, weight: weight, rows: rows, columns: columns)
         }
         let expected = ReferenceKernels.layerNormBackward(x, weight: weight, dy: dy, rows: rows, columns: columns, epsilon: 1e-5)
         expectClose(dx, expected.dx, relative: 1e-3, absolute: 1e-4, "layer norm dx")
@@ -83,16 +83,16 @@ import Testing
         #expect(count == targets.filter { $0 != ignoredLabel }.count)
         expectClose([Float(sum / Double(count))], [expected.loss], relative: 1e-5, absolute: 0, "loss")
         let dlogits = output(rows * classes) { d in
-            crossEntropyBackward(dlogits: d, logits: logits, targets: targets, logSumExp: lse, rows: rows, classes: classes, scale: 1 / Float(count))
+            crossEntropyBackward(dlogits: d, logSumExp: lse, logits: logits, targets: targets, scale: 1 / Float(count), rows: rows, classes: classes)
         }
         expectClose(dlogits, expected.dlogits, relative: 1e-4, absolute: 1e-8, "dlogits")
     }
 
     @Test func geluMatchesReference() {
         let x = randomArray(4099, seed: 12, scale: 6)
-        let exact = output(x.count) { unaryForward(.gelu, output: $0, input: x, count: x.count) }
+        let exact = output(x.count) { unaryForward(output: $0, input: x, function: .gelu, count: x.count) }
         expectClose(exact, x.map(ReferenceKernels.gelu), relative: 1e-5, absolute: 1e-7, "gelu")
-        let tanhForm = output(x.count) { unaryForward(.geluTanh, output: $0, input: x, count: x.count) }
+        let tanhForm = output(x.count) { unaryForward(output: $0, input: x, function: .geluTanh, count: x.count) }
         expectClose(tanhForm, x.map(ReferenceKernels.geluTanh), relative: 1e-5, absolute: 1e-7, "gelu tanh")
     }
 
@@ -125,11 +125,12 @@ import Testing
         let count = 10_001
         var p = randomArray(count, seed: 13), m = randomArray(count, seed: 14, scale: 0.1)
         var v = randomArray(count, seed: 15, scale: 0.01).map { abs($0) }
-        let g = randomArray(count, seed: 16), decay = (0..<count).map { Float($0 % 3 == 0 ? 0 : 1) }
+        // Every element decays: the optimizer passes weight decay 0 for the parameters it leaves alone.
+        let g = randomArray(count, seed: 16), decay = [Float](repeating: 1, count: count)
         let step = AdamWStep(learningRate: 6e-4, beta1: 0.9, beta2: 0.98, epsilon: 1e-6, weightDecay: 0.01, step: 7)
         var (refP, refM, refV) = (p, m, v)
         ReferenceKernels.adamW(parameters: &refP, firstMoment: &refM, secondMoment: &refV, gradients: g, decayMask: decay, step: step)
-        adamWUpdate(parameters: &p, firstMoment: &m, secondMoment: &v, gradients: g, decayMask: decay, count: count, step)
+        adamWUpdate(parameters: &p, firstMoment: &m, secondMoment: &v, gradients: g, step: step, count: count)
         expectClose(p, refP, relative: 1e-6, absolute: 1e-7, "parameters")
         // β·m + (1−β)·g cancels where m ≈ −g/9: the error bound is an ulp of the operands
         // (|terms| ≤ 0.1, ulp 7e-9), not of the small result.
@@ -144,7 +145,7 @@ import Testing
             scalarM[i] = step.beta1 * scalarM[i] + (1 - step.beta1) * g[i]
             scalarV[i] = step.beta2 * scalarV[i] + (1 - step.beta2) * g[i] * g[i]
             let update = (scalarM[i] / c1) / ((scalarV[i] / c2).squareRoot() + step.epsilon)
-            scalarP[i] -= step.learningRate * (update + step.weightDecay * decay[i] * scalarP[i])
+            scalarP[i] -= step.learningRate * (update + step.weightDecay * scalarP[i])
         }
         #expect(p.map(\.bitPattern) == scalarP.map(\.bitPattern) && m.map(\.bitPattern) == scalarM.map(\.bitPattern)
                 && v.map(\.bitPattern) == scalarV.map(\.bitPattern))
@@ -153,7 +154,7 @@ import Testing
     @Test func dropoutMatchesElementwiseReferenceAndKeepRate() {
         let x = randomArray(100_003, seed: 17)
         let key = RandomKey(seed: 42, step: 3, device: 5, stream: 2)
-        let y = output(x.count) { dropout(output: $0, input: x, count: x.count, probability: 0.1, key: key) }
+        let y = output(x.count) { dropout(output: $0, input: x, probability: 0.1, key: key, count: x.count) }
         let reference = ReferenceKernels.dropout(x, probability: 0.1, key: key)
         #expect(zip(y, reference).filter { $0.0 != $0.1 }.count == 0, "threaded kernel equals the one-thread reference bitwise")
         let kept = zip(x, y).filter { $0.1 != 0 }
@@ -162,7 +163,7 @@ import Testing
         // As PyTorch: kept values are multiplied by 1 / (1 − p) rounded to Float.
         let scale: Float = 1 / (1 - 0.1)
         #expect(kept.filter { $0.1 != $0.0 * scale }.count == 0)
-        let other = output(x.count) { dropout(output: $0, input: x, count: x.count, probability: 0.1, key: key.with(stream: 3)) }
+        let other = output(x.count) { dropout(output: $0, input: x, probability: 0.1, key: key.with(stream: 3), count: x.count) }
         let differing = zip(other, y).filter { ($0.0 == 0) != ($0.1 == 0) }.count
         // Independent masks disagree on 2·0.9·0.1 = 18% of elements.
         #expect(abs(Double(differing) / Double(x.count) - 0.18) < 0.005, "another stream gives an independent mask")
@@ -173,7 +174,7 @@ import Testing
         let indices: [Int32] = [3, 1, 3, 10, 3, 0]
         let dout = randomArray(indices.count * columns, seed: 18)
         var table = [Float](repeating: 0, count: rows * columns)
-        embeddingBackward(dtable: &table, doutput: dout, columns: columns, indices: indices, count: indices.count)
+        embeddingBackward(dtable: &table, doutput: dout, indices: indices, columns: columns, count: indices.count)
         var expected = [Float](repeating: 0, count: rows * columns)
         for (n, index) in indices.enumerated() {
             for c in 0..<columns { expected[Int(index) * columns + c] += dout[n * columns + c] }
@@ -186,7 +187,7 @@ import Testing
         let indices: [Int32] = [1, 2, 1, 0]
         let dout = randomArray(indices.count * columns, seed: 19)
         var table = [Float](repeating: 0, count: 3 * columns)
-        embeddingBackward(dtable: &table, doutput: dout, columns: columns, indices: indices, count: indices.count, skipping: 1)
+        embeddingBackward(dtable: &table, doutput: dout, indices: indices, skipping: 1, columns: columns, count: indices.count)
         #expect(table[columns..<(2 * columns)].allSatisfy { $0 == 0 }, "the padding row gets nothing")
         #expect(Array(table[(2 * columns)...]) == Array(dout[columns..<(2 * columns)]))
         #expect(Array(table[..<columns]) == Array(dout[(3 * columns)...]))

@@ -1,5 +1,5 @@
 import Foundation
-import Optimization
+@testable import Optimization
 import Tensor
 import Testing
 
@@ -121,5 +121,13 @@ import Testing
         #expect(optimizer.decays("wte.weight") && optimizer.decays("h.0.attn.q_proj.weight"))
         #expect(!optimizer.decays("scale.weight") && !optimizer.decays("h.0.ln_1.weight") && !optimizer.decays("lm_head.bias"),
                 "a 1-D weight is not decayed by the ndim > 1 mask (BERTIN's RoBERTa mask would decay it)")
+    }
+}
+
+extension AdamW {
+    /// Whether `name` is weight-decayed (what the optimizer decided from its mask).
+    func decays(_ name: String) -> Bool {
+        guard let index = layout.firstIndex(where: { $0.name == name }) else { return false }
+        return decaying[index]
     }
 }

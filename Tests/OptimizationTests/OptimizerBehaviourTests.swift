@@ -1,6 +1,7 @@
 import Foundation
 import Optimization
 import Tensor
+import TestSupport
 import Testing
 
 @Suite struct OptimizerBehaviourTests {

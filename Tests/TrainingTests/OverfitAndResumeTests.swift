@@ -3,6 +3,7 @@ import Kernels
 import Models
 import Optimization
 import Tensor
+import TestSupport
 import Testing
 import Training
 import Objectives

@@ -3,6 +3,71 @@ import Foundation
 /// Plain twins of the optimised kernels: straight loops over arrays, accumulating in Double.
 /// Tests compare each kernel against its twin; nothing on a hot path calls these.
 public enum ReferenceKernels {
+    /// The keys query `row` sees under causal blocks of `block`: `..< min(t, (row / block + 1) · block)`.
+    public static func causalVisible(row: Int, time t: Int, block: Int) -> Int { min(t, (row / block + 1) * block) }
+
+    /// Twin of `causalBlockProducts`: per pair, `left · rightᵀ` on each row's visible columns, in
+    /// Double, with Σ|terms| of each entry (for an error bound); nil where the kernel writes nothing.
+    public static func causalBlockProducts(_ left: [Float], _ right: [Float], pairs: Int, time t: Int, width d: Int, block: Int)
+        -> [(value: Double, magnitude: Double)?] {
+        var out = [(value: Double, magnitude: Double)?](repeating: nil, count: pairs * t * t)
+        for p in 0..<pairs {
+            for r in 0..<t {
+                for c in 0..<causalVisible(row: r, time: t, block: block) {
+                    var total = 0.0, magnitude = 0.0
+                    for k in 0..<d {
+                        let term = Double(left[(p * t + r) * d + k]) * Double(right[(p * t + c) * d + k])
+                        total += term
+                        magnitude += abs(term)
+                    }
+                    out[(p * t + r) * t + c] = (total, magnitude)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Twin of `causalBlockMix`: per pair, `weights[r, ..<visible(r)] · values[..<visible(r)]`.
+    public static func causalBlockMix(_ weights: [Float], _ values: [Float], pairs: Int, time t: Int, width d: Int, block: Int)
+        -> [(value: Double, magnitude: Double)] {
+        var out = [(value: Double, magnitude: Double)](repeating: (0, 0), count: pairs * t * d)
+        for p in 0..<pairs {
+            for r in 0..<t {
+                for j in 0..<d {
+                    var total = 0.0, magnitude = 0.0
+                    for c in 0..<causalVisible(row: r, time: t, block: block) {
+                        let term = Double(weights[(p * t + r) * t + c]) * Double(values[(p * t + c) * d + j])
+                        total += term
+                        magnitude += abs(term)
+                    }
+                    out[(p * t + r) * d + j] = (total, magnitude)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Twin of `causalBlockMixTransposed`: per pair, key c gets `Σ_r weights[r, c] · rows[r]` over
+    /// the queries r that see it (from c's block start on).
+    public static func causalBlockMixTransposed(_ weights: [Float], _ rows: [Float], pairs: Int, time t: Int, width d: Int, block: Int)
+        -> [(value: Double, magnitude: Double)] {
+        var out = [(value: Double, magnitude: Double)](repeating: (0, 0), count: pairs * t * d)
+        for p in 0..<pairs {
+            for c in 0..<t {
+                for j in 0..<d {
+                    var total = 0.0, magnitude = 0.0
+                    for r in (c / block * block)..<t {
+                        let term = Double(weights[(p * t + r) * t + c]) * Double(rows[(p * t + r) * d + j])
+                        total += term
+                        magnitude += abs(term)
+                    }
+                    out[(p * t + c) * d + j] = (total, magnitude)
+                }
+            }
+        }
+        return out
+    }
+
     /// Σ x² of each `block`-float block of `values[range]`, one Double sum per block in element order.
     public static func normPartials(_ values: [Float], range: Range<Int>, block: Int) -> [Double] {
         stride(from: range.lowerBound, to: range.upperBound, by: block).map { start in

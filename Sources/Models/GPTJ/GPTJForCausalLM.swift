@@ -1,8 +1,8 @@
 import Kernels
 import Tensor
 
-// Shape glossary: B batch, T time (tokens per row), C channels (n_embd), H heads, D head size
-// (C / H), R rotary features per head, F MLP width (n_inner), V vocabulary, N chosen rows (the tokens an objective scores).
+// Shape letters: the project's (Sources/Kernels/CallingConvention.swift): B, T, C (n_embd), H, D (C / H),
+// F (n_inner), V, N chosen rows; the rotary features per head are `rotaryDimension`.
 
 /// GPT-J for causal language modelling, computing what transformers' `GPTJForCausalLM` computes
 /// (REFERENCE.md §6): token embeddings → blocks with ONE LayerNorm feeding attention and the MLP

@@ -1,8 +1,8 @@
 import Kernels
 import Tensor
 
-// Shape glossary: B batch, T time (tokens per row), C channels (hidden size), H heads, D head size
-// (C / H), F intermediate size.
+// Shape letters: the project's (Sources/Kernels/CallingConvention.swift): B, T, C, H, D (C / H),
+// F (intermediate size).
 
 /// transformers' `RobertaModel` without the pooler (what every RoBERTa head sits on): embeddings
 /// (word + RoBERTa position + token type 0) → LayerNorm → post-LN encoder blocks. Its parameters

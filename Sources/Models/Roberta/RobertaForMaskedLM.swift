@@ -1,8 +1,7 @@
 import Kernels
 import Tensor
 
-// Shape glossary: B batch, T time (tokens per row), C channels (hidden size), V vocabulary,
-// N chosen rows (the tokens an objective scores).
+// Shape letters: the project's (Sources/Kernels/CallingConvention.swift): B, T, C, V, N chosen rows.
 
 /// RoBERTa for masked language modelling, computing what transformers' `RobertaForMaskedLM` computes:
 /// the encoder (`RobertaEncoder`), then the head: dense → exact GELU → LayerNorm → decoder tied to

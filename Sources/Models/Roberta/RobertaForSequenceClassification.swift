@@ -1,6 +1,6 @@
 import Tensor
 
-// Shape glossary: B batch, T time, C channels (hidden size), L labels, N rows with a label.
+// Shape letters: the project's (Sources/Kernels/CallingConvention.swift): B, T, C, L labels, N chosen rows (row starts).
 
 /// transformers' `RobertaForSequenceClassification`: the encoder, then on the `<s>` position
 /// dropout → `classifier.dense` → tanh → dropout → `classifier.out_proj` (no pooler).

@@ -1,6 +1,6 @@
 import Tensor
 
-// Shape glossary: B batch, T time, C channels (hidden size), L labels, N labelled positions.
+// Shape letters: the project's (Sources/Kernels/CallingConvention.swift): B, T, C, L labels, N chosen rows (labelled positions).
 
 /// transformers' `RobertaForTokenClassification`: the encoder, dropout, then `classifier` (`[L, C]`
 /// and bias) at every position.

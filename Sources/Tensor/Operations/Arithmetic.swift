@@ -9,7 +9,7 @@ extension Tensor {
             let plan = BroadcastPlan(
                 shape: shape, stridesA: Broadcasting.strides(of: a.shape, broadcastTo: shape),
                 stridesB: Broadcasting.strides(of: b.shape, broadcastTo: shape))
-            broadcastBinary(operation, output: output.pointer, a: a.pointer, b: b.pointer, plan: plan)
+            broadcastBinary(output: output.pointer, a: a.pointer, b: b.pointer, operation: operation, plan: plan)
         }
         // Each pullback captures only what it needs: sums and differences keep shapes, not values
         // (holding the inputs would keep every pre-bias activation alive until backward).
@@ -49,7 +49,7 @@ extension Tensor {
     /// `self · scale + shift`, elementwise.
     public func scaled(by scale: Float, plus shift: Float = 0) throws -> Tensor {
         let output = Tensor.uninitialized(shape)
-        Kernels.affine(output: output.pointer, input: pointer, count: scalarCount, scale: scale, shift: shift)
+        Kernels.affine(output: output.pointer, input: pointer, scale: scale, shift: shift, count: scalarCount)
         return Tape.record("affine", output: output, inputs: [self]) { gradient, _ in
             [try gradient.scaled(by: scale)]
         }

@@ -1,12 +1,8 @@
 import Kernels
 
-/// Causal self-attention that computes only what a causal mask lets through.
-///
-/// Queries are cut into blocks of `causalAttentionBlock` rows; block i's queries see keys up to
-/// the block's end, so its scores, softmax and products stop there: about 44% of the attention
-/// products of a 512-token row are skipped, forward and backward, as is the softmax over the
-/// hidden half. The hidden columns inside a block are computed and masked as before.
-public let causalAttentionBlock = 64
+// Causal self-attention that computes only what a causal mask lets through: the blocked products
+// are Kernels' (`causalBlockProducts`, `causalBlockMix`, `causalBlockMixTransposed`, blocks of
+// `causalAttentionBlock` queries); the hidden columns inside a block are computed and masked as before.
 
 extension Tensor {
     /// `softmax(q kᵀ · scale + mask) v` for `query`, `key`, `value` `[B, H, T, D]` over the same T
@@ -33,60 +29,29 @@ extension Tensor {
         let visible = { (row: Int) -> Int in Swift.min(t, (row % t / block + 1) * block) }
         let maskRow = { (row: Int) -> Int in (row / (h * t)) * t + row % t }
         let weights = Tensor.uninitialized([b, h, t, t])  // only each block's visible columns are written
-        for pair in 0..<pairs {
-            forEachBlock(t) { r0, r1 in  // S[r0..<r1, ..<r1] = Q[r0..<r1] K[..<r1]ᵀ
-                gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: d, a: q.pointer + (pair * t + r0) * d, lda: d,
-                     b: k.pointer + pair * t * d, ldb: d, beta: 0, c: weights.pointer + (pair * t + r0) * t, ldc: t)
-            }
-        }
-        causalMaskedSoftmaxForward(scores: weights.pointer, scale: scale, mask: constant.pointer, maskRow: maskRow, visible: visible,
-                                   rows: pairs * t, stride: t)
+        causalBlockProducts(output: weights.pointer, left: q.pointer, right: k.pointer, pairs: pairs, time: t, width: d)  // S = Q Kᵀ
+        causalMaskedSoftmaxForward(scores: weights.pointer, mask: constant.pointer, maskRow: maskRow, visible: visible, scale: scale, rows: pairs * t, stride: t)
         let output = Tensor.uninitialized([b, h, t, d])
-        for pair in 0..<pairs {
-            forEachBlock(t) { r0, r1 in  // O[r0..<r1] = W[r0..<r1, ..<r1] V[..<r1]
-                gemm(transposeA: false, transposeB: false, m: r1 - r0, n: d, k: r1, a: weights.pointer + (pair * t + r0) * t, lda: t,
-                     b: v.pointer + pair * t * d, ldb: d, beta: 0, c: output.pointer + (pair * t + r0) * d, ldc: d)
-            }
-        }
+        causalBlockMix(output: output.pointer, weights: weights.pointer, values: v.pointer, pairs: pairs, time: t, width: d)  // O = W V
         return Tape.record("causalAttention", output: output, inputs: [query, key, value]) { gradient, needed in
             let dWeights = Tensor.uninitialized([b, h, t, t])
-            for pair in 0..<pairs {
-                forEachBlock(t) { r0, r1 in  // dW[r0..<r1, ..<r1] = dO[r0..<r1] V[..<r1]ᵀ
-                    gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: d, a: gradient.pointer + (pair * t + r0) * d, lda: d,
-                         b: v.pointer + pair * t * d, ldb: d, beta: 0, c: dWeights.pointer + (pair * t + r0) * t, ldc: t)
-                }
-            }
+            causalBlockProducts(output: dWeights.pointer, left: gradient.pointer, right: v.pointer, pairs: pairs, time: t, width: d)  // dW = dO Vᵀ
             var dValue: Tensor?
             if needed[2] {
                 let result = Tensor.uninitialized([b, h, t, d])
-                for pair in 0..<pairs {
-                    forEachBlock(t) { c0, c1 in  // dV[c0..<c1] = W[c0..., c0..<c1]ᵀ dO[c0...]: earlier queries do not see these keys
-                        gemm(transposeA: true, transposeB: false, m: c1 - c0, n: d, k: t - c0, a: weights.pointer + (pair * t + c0) * t + c0, lda: t,
-                             b: gradient.pointer + (pair * t + c0) * d, ldb: d, beta: 0, c: result.pointer + (pair * t + c0) * d, ldc: d)
-                    }
-                }
+                causalBlockMixTransposed(output: result.pointer, weights: weights.pointer, rows: gradient.pointer, pairs: pairs, time: t, width: d)  // dV = Wᵀ dO
                 dValue = result
             }
-            causalMaskedSoftmaxBackward(gradient: dWeights.pointer, output: weights.pointer, scale: scale, visible: visible, rows: pairs * t, stride: t)
+            causalMaskedSoftmaxBackward(gradient: dWeights.pointer, output: weights.pointer, visible: visible, scale: scale, rows: pairs * t, stride: t)
             var dQuery: Tensor?, dKey: Tensor?
             if needed[0] {
                 let result = Tensor.uninitialized([b, h, t, d])
-                for pair in 0..<pairs {
-                    forEachBlock(t) { r0, r1 in  // dQ[r0..<r1] = dS[r0..<r1, ..<r1] K[..<r1]
-                        gemm(transposeA: false, transposeB: false, m: r1 - r0, n: d, k: r1, a: dWeights.pointer + (pair * t + r0) * t, lda: t,
-                             b: k.pointer + pair * t * d, ldb: d, beta: 0, c: result.pointer + (pair * t + r0) * d, ldc: d)
-                    }
-                }
+                causalBlockMix(output: result.pointer, weights: dWeights.pointer, values: k.pointer, pairs: pairs, time: t, width: d)  // dQ = dS K
                 dQuery = result
             }
             if needed[1] {
                 let result = Tensor.uninitialized([b, h, t, d])
-                for pair in 0..<pairs {
-                    forEachBlock(t) { c0, c1 in  // dK[c0..<c1] = dS[c0..., c0..<c1]ᵀ Q[c0...]
-                        gemm(transposeA: true, transposeB: false, m: c1 - c0, n: d, k: t - c0, a: dWeights.pointer + (pair * t + c0) * t + c0, lda: t,
-                             b: q.pointer + (pair * t + c0) * d, ldb: d, beta: 0, c: result.pointer + (pair * t + c0) * d, ldc: d)
-                    }
-                }
+                causalBlockMixTransposed(output: result.pointer, weights: dWeights.pointer, rows: q.pointer, pairs: pairs, time: t, width: d)  // dK = dSᵀ Q
                 dKey = result
             }
             _ = constant  // the mask stays alive with the tape
@@ -100,15 +65,5 @@ extension Tensor {
         guard mask.rank == 4, mask.shape[1] == 1 else { return false }
         let (b, t, s) = (mask.shape[0], mask.shape[2], mask.shape[3])
         return (0..<(b * t)).allSatisfy { mask.pointer[$0 * s] == 0 }
-    }
-}
-
-/// Calls `body(start, end)` for consecutive blocks of `causalAttentionBlock` positions of `0..<count`.
-@inline(__always)
-private func forEachBlock(_ count: Int, _ body: (Int, Int) -> Void) {
-    var start = 0
-    while start < count {
-        body(start, Swift.min(count, start + causalAttentionBlock))
-        start += causalAttentionBlock
     }
 }

@@ -10,10 +10,10 @@ extension Tensor {
         }
         guard training, probability > 0 else { return self }
         let output = Tensor.uninitialized(shape)
-        Kernels.dropout(output: output.pointer, input: pointer, count: scalarCount, probability: probability, key: key)
+        Kernels.dropout(output: output.pointer, input: pointer, probability: probability, key: key, count: scalarCount)
         return Tape.record("dropout", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(gradient.shape)
-            Kernels.dropout(output: result.pointer, input: gradient.pointer, count: gradient.scalarCount, probability: probability, key: key)
+            Kernels.dropout(output: result.pointer, input: gradient.pointer, probability: probability, key: key, count: gradient.scalarCount)
             return [result]
         }
     }

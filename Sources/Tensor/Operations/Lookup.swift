@@ -13,13 +13,13 @@ extension Tensor {
         try indices.validate(operation: "embedding", in: 0..<vocabulary)
         let output = Tensor.uninitialized(indices.shape + [columns])
         indices.indices.withUnsafeBufferPointer { ids in
-            embeddingForward(output: output.pointer, table: table.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count)
+            embeddingForward(output: output.pointer, table: table.pointer, indices: ids.baseAddress!, columns: columns, count: indices.count)
         }
         let skipped = paddingIndex.map { Int32($0) }
         // A parameter table gets its rows scattered straight into its gradient buffer: no [V, C] temporary.
         let scatter: Tape.SinkAccumulator = { gradient, sink in
             indices.indices.withUnsafeBufferPointer { ids in
-                embeddingBackward(dtable: sink, doutput: gradient.pointer, columns: columns, indices: ids.baseAddress!, count: indices.count, skipping: skipped)
+                embeddingBackward(dtable: sink, doutput: gradient.pointer, indices: ids.baseAddress!, skipping: skipped, columns: columns, count: indices.count)
             }
         }
         return Tape.record("embedding", output: output, inputs: [table], accumulators: [0: scatter]) { gradient, needed in
@@ -51,7 +51,7 @@ extension Tensor {
             let result = Tensor.uninitialized(input.shape)
             let scale = count == 0 ? Float.nan : gradient.pointer[0] / Float(count)
             targets.indices.withUnsafeBufferPointer { ids in
-                crossEntropyBackward(dlogits: result.pointer, logits: input.pointer, targets: ids.baseAddress!, logSumExp: logSumExp, rows: rows, classes: classes, scale: scale)
+                crossEntropyBackward(dlogits: result.pointer, logSumExp: logSumExp, logits: input.pointer, targets: ids.baseAddress!, scale: scale, rows: rows, classes: classes)
             }
             _ = saved
             return [result]

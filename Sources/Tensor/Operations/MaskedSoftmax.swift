@@ -17,10 +17,9 @@ extension Tensor {
         let rows = scalarCount / Swift.max(1, columns)
         let output = Tensor.uninitialized(shape)
         let constant = mask.detached
-        maskedSoftmaxForward(output: output.pointer, input: pointer, scale: scale, mask: constant.pointer,
-                             maskRow: { row in  // row = (b·H + h)·T + t → mask row b·Tₘ + (t when Tₘ = T)
+        maskedSoftmaxForward(output: output.pointer, input: pointer, mask: constant.pointer, maskRow: { row in  // row = (b·H + h)·T + t → mask row b·Tₘ + (t when Tₘ = T)
                                  (row / (heads * queries)) * maskQueries + (maskQueries == 1 ? 0 : row % queries)
-                             }, rows: rows, columns: columns)
+                             }, scale: scale, rows: rows, columns: columns)
         return Tape.record("maskedSoftmax", output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(output.shape)
             maskedSoftmaxBackward(dinput: result.pointer, output: output.pointer, doutput: gradient.pointer, scale: scale,

@@ -16,10 +16,10 @@ extension Tensor {
             let (k, columns) = (x.shape[x.rank - 1], y.shape[1])
             accumulators[1] = { gradient, sink in
                 let rows = x.scalarCount / k
-                if transposeB {  // dW[N, K] += dYᵀ[N, rows] · X[rows, K]
+                if transposeB {  // dW[out, in] += dYᵀ[out, rows] · X[rows, in]
                     gemm(transposeA: true, transposeB: false, m: y.shape[0], n: k, k: rows,
                          a: gradient.pointer, lda: y.shape[0], b: x.pointer, ldb: k, beta: 1, c: sink, ldc: k)
-                } else {         // dW[K, N] += Xᵀ[K, rows] · dY[rows, N]
+                } else {         // dW[in, out] += Xᵀ[in, rows] · dY[rows, out]
                     gemm(transposeA: true, transposeB: false, m: k, n: columns, k: rows,
                          a: x.pointer, lda: k, b: gradient.pointer, ldb: columns, beta: 1, c: sink, ldc: columns)
                 }

@@ -49,10 +49,7 @@ extension Tensor {
         return Tape.record("layerNorm", output: output, inputs: [self, weight, bias]) { gradient, needed in
             let dx = Tensor.uninitialized(input.shape)
             let dweight = Tensor.zeros([columns]), dbias = Tensor.zeros([columns])
-            layerNormBackward(
-                dx: dx.pointer, dweight: needed[1] ? dweight.pointer : nil, dbias: needed[2] ? dbias.pointer : nil,
-                dy: gradient.pointer, input: input.pointer, weight: scale.pointer, mean: mean, rstd: rstd,
-                rows: rows, columns: columns)
+            layerNormBackward(dinput: dx.pointer, dweight: needed[1] ? dweight.pointer : nil, dbias: needed[2] ? dbias.pointer : nil, mean: mean, rstd: rstd, doutput: gradient.pointer, input: input.pointer, weight: scale.pointer, rows: rows, columns: columns)
             _ = statistics  // kept alive until the pullback has run
             return [needed[0] ? dx : nil, needed[1] ? dweight : nil, needed[2] ? dbias : nil]
         }

@@ -11,11 +11,11 @@ public enum GELUApproximation: Sendable {
 extension Tensor {
     func pointwise(_ function: UnaryFunction, _ name: String) -> Tensor {
         let output = Tensor.uninitialized(shape)
-        unaryForward(function, output: output.pointer, input: pointer, count: scalarCount)
+        unaryForward(output: output.pointer, input: pointer, function: function, count: scalarCount)
         let input = detached
         return Tape.record(name, output: output, inputs: [self]) { gradient, _ in
             let result = Tensor.uninitialized(input.shape)
-            unaryBackward(function, dinput: result.pointer, input: input.pointer, output: output.pointer, doutput: gradient.pointer, count: input.scalarCount)
+            unaryBackward(dinput: result.pointer, input: input.pointer, output: output.pointer, doutput: gradient.pointer, function: function, count: input.scalarCount)
             return [result]
         }
     }

@@ -1,6 +1,9 @@
 import Kernels
 import Tensor
 
+// Test support: the plain way to accumulate gradients over micro-batches, which the tests hold the
+// trainer's bucketed accumulation against. Nothing in Sources uses it.
+
 extension ParameterStore {
     /// Gradient accumulation (optax `MultiSteps`): clears the gradients, adds the gradient of each
     /// of `microBatches` losses, then divides by their number, so the optimizer sees their mean.
@@ -8,7 +11,7 @@ extension ParameterStore {
     @discardableResult
     public func accumulateGradients(microBatches: Int, _ loss: (Int, Parameters) throws -> Tensor) throws -> Float {
         guard microBatches > 0 else {
-            throw OptimizationError.invalidConfiguration("gradient accumulation needs at least one micro-batch")
+            throw TensorError.invalidArgument(operation: "accumulateGradients", reason: "needs at least one micro-batch")
         }
         zeroGradients()
         var total: Double = 0
@@ -16,7 +19,7 @@ extension ParameterStore {
             total += Double(try valueWithGradient { try loss(index, $0) })
         }
         if microBatches > 1 {
-            Kernels.scale(gradients.baseAddress!, count: gradients.count, by: 1 / Float(microBatches))
+            Kernels.scale(gradients.baseAddress!, by: 1 / Float(microBatches), count: gradients.count)
         }
         return Float(total / Double(microBatches))
     }

@@ -1,0 +1,72 @@
+import Testing
+@testable import Kernels
+
+/// The kernels that live outside one BLAS call: causal attention's blocked products and the
+/// gradient norm's block partials, against their twins in `ReferenceKernels`.
+@Suite struct BlockedKernelTests {
+    /// T 150 = two full blocks and a tail of 22; two pairs, so pair offsets are exercised.
+    static let (pairs, time, width) = (2, 150, 24)
+
+    /// Each visible entry within Higham's bound γ(k+2)·Σ|terms| of the Double product (sgemm's
+    /// rounding in any summation order); nothing written outside the visible part.
+    func expectWithinBound(_ actual: [Float], _ expected: [(value: Double, magnitude: Double)?], terms k: Int, _ what: String) {
+        let u = Double(Float.ulpOfOne) / 2
+        let gamma = Double(k + 2) * u / (1 - Double(k + 2) * u)
+        var outside = 0, worst = 0.0
+        for (a, e) in zip(actual, expected) {
+            guard let e else { if !a.isNaN { outside += 1 }; continue }
+            worst = max(worst, abs(Double(a) - e.value) / (gamma * e.magnitude + Double(Float.leastNormalMagnitude)))
+        }
+        #expect(worst <= 1, "\(what): worst entry at \(worst)x the bound")
+        #expect(outside == 0, "\(what): \(outside) entries written past a block's visible keys")
+    }
+
+    @Test func blockProductsWriteTheVisibleScores() {
+        let (p, t, d) = (Self.pairs, Self.time, Self.width)
+        let (left, right) = (randomArray(p * t * d, seed: 11), randomArray(p * t * d, seed: 12))
+        let scores = output(p * t * t) { causalBlockProducts(output: $0, left: left, right: right, pairs: p, time: t, width: d) }
+        let expected = ReferenceKernels.causalBlockProducts(left, right, pairs: p, time: t, width: d, block: causalAttentionBlock)
+        expectWithinBound(scores, expected, terms: d, "Q Kᵀ blocks")
+    }
+
+    @Test func blockMixReadsOnlyVisibleWeights() {
+        let (p, t, d) = (Self.pairs, Self.time, Self.width)
+        var weights = randomArray(p * t * t, seed: 13)
+        // Entries past a row's visible keys hold NaN: reading any of them would poison the result.
+        for row in 0..<(p * t) {
+            for c in ReferenceKernels.causalVisible(row: row % t, time: t, block: causalAttentionBlock)..<t { weights[row * t + c] = .nan }
+        }
+        let values = randomArray(p * t * d, seed: 14)
+        let mixed = output(p * t * d) { causalBlockMix(output: $0, weights: weights, values: values, pairs: p, time: t, width: d) }
+        let expected = ReferenceKernels.causalBlockMix(weights, values, pairs: p, time: t, width: d, block: causalAttentionBlock)
+        expectWithinBound(mixed, expected.map { $0 }, terms: t, "W V blocks")
+    }
+
+    @Test func transposedBlockMixReadsOnlyTheQueriesThatSeeEachKey() {
+        let (p, t, d) = (Self.pairs, Self.time, Self.width)
+        var weights = randomArray(p * t * t, seed: 15)
+        for row in 0..<(p * t) {
+            for c in ReferenceKernels.causalVisible(row: row % t, time: t, block: causalAttentionBlock)..<t { weights[row * t + c] = .nan }
+        }
+        let rows = randomArray(p * t * d, seed: 16)
+        let mixed = output(p * t * d) { causalBlockMixTransposed(output: $0, weights: weights, rows: rows, pairs: p, time: t, width: d) }
+        let expected = ReferenceKernels.causalBlockMixTransposed(weights, rows, pairs: p, time: t, width: d, block: causalAttentionBlock)
+        expectWithinBound(mixed, expected.map { $0 }, terms: t, "Wᵀ dO blocks")
+    }
+
+    /// Each block's partial is a Double sum in element order, so the kernel's eight interleaved
+    /// chains and its threads give the twin's bits exactly, for ranges with a partial last block.
+    @Test(arguments: [1, 2, 4])
+    func normPartialsEqualTheTwinBitForBit(threads: Int) {
+        let previous = ComputeThreads.count
+        ComputeThreads.setOwnKernelThreads(threads)
+        defer { ComputeThreads.setOwnKernelThreads(previous) }
+        let count = 11 * normBlock + 1234
+        var values = randomArray(count, seed: 17, scale: 3)
+        for range in [0..<count, (2 * normBlock)..<count, 0..<(9 * normBlock)] {
+            let partials = values.withUnsafeMutableBufferPointer { normPartials($0, range: range) }
+            let twin = ReferenceKernels.normPartials(values, range: range, block: normBlock)
+            #expect(partials.map(\.bitPattern) == twin.map(\.bitPattern), "range \(range) at \(threads) thread(s)")
+        }
+    }
+}
