@@ -2,8 +2,10 @@ import CorpusIO
 import Foundation
 import Kernels
 
-/// BERTIN's perplexity sampling rules (REFERENCE.md §4): each decides, from a document's
-/// perplexity and a uniform draw, whether the document is kept.
+/// BERTIN's perplexity sampling rules (its mc4 sampling script; de la Rosa et al. 2022, §3): each
+/// decides, from a document's perplexity and a uniform draw, whether the document is kept. With
+/// quartile boundaries b0 < b1 < b2: stepwise keeps with probability factor / r, r = b0, b1 − b0,
+/// b2 − b1 or 10·b2 by quartile; gaussian with 0.78·exp(−(1/4.5)·((ppl − b1)/b1)²); random with 1/2.
 public enum SamplingMethod: String, CaseIterable, Sendable {
     case gaussian, stepwise, random
 }

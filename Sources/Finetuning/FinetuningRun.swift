@@ -16,7 +16,7 @@ import Training
 /// gives the same bits), evaluated on the validation file after every epoch; rank 0 keeps the
 /// best checkpoint by the task metric (`best.h5`) and the last (`final.h5`), logs metrics.jsonl and
 /// TensorBoard. Defaults are transformers' run_ner / run_glue settings that BERTIN used
-/// (REFERENCE.md §9): 5 epochs, batch 16, AdamW lr 5e-5 (β 0.9/0.999, ε 1e-8, no weight decay),
+/// (the BERTIN paper's NER and POS runs, tables 3–4): 5 epochs, batch 16, AdamW lr 5e-5 (β 0.9/0.999, ε 1e-8, no weight decay),
 /// linear decay, no warmup, gradient norm clipped at 1.0 (the Trainer's `max_grad_norm`).
 public final class FinetuningRun {
     public struct Options: Sendable {

@@ -1,6 +1,10 @@
 import Kernels
 import Tensor
 
+/// transformers' label for "nothing to predict here": PyTorch's cross-entropy ignore index, which
+/// every objective's loss skips.
+public let ignoredLabel: Int32 = Tensor.ignoreIndex
+
 /// One batch of token rows for a language model: token ids, which tokens attention may look at,
 /// and the labels (`ignoredLabel`, -100, where nothing is predicted). All three are `[B, T]`. For
 /// masked LM a label sits at the position it predicts; for causal LM labels are the inputs

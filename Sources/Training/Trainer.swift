@@ -8,7 +8,8 @@ import Optimization
 import Tensor
 
 /// Training state on one MPI rank for any objective and model: the parameters, the optimizer and
-/// the run's seed, for the devices this rank owns. One `step` reproduces pmap (REFERENCE.md §3):
+/// the run's seed, for the devices this rank owns. One `step` reproduces the pmap of transformers'
+/// run_mlm_flax.py, with which BERTIN was trained on a TPUv3-8's 8 devices:
 /// each device computes the mean loss over its own labelled tokens with its own dropout key (seed,
 /// step, global device index); gradients are averaged over all devices of the job (the mean of
 /// per-device means, over micro-batches too); every rank applies the same update. Resuming from a

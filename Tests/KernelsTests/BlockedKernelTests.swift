@@ -21,6 +21,15 @@ import Testing
         #expect(outside == 0, "\(what): \(outside) entries written past a block's visible keys")
     }
 
+    /// `[P, T, T]` weights with NaN past each row's visible keys: reading any of them poisons the result.
+    static func hiddenPoisoned(_ weights: [Float]) -> [Float] {
+        var weights = weights
+        for row in 0..<(pairs * time) {
+            for c in ReferenceKernels.causalVisible(row: row % time, time: time, block: causalAttentionBlock)..<time { weights[row * time + c] = .nan }
+        }
+        return weights
+    }
+
     @Test func blockProductsWriteTheVisibleScores() {
         let (p, t, d) = (Self.pairs, Self.time, Self.width)
         let (left, right) = (randomArray(p * t * d, seed: 11), randomArray(p * t * d, seed: 12))
@@ -31,11 +40,7 @@ import Testing
 
     @Test func blockMixReadsOnlyVisibleWeights() {
         let (p, t, d) = (Self.pairs, Self.time, Self.width)
-        var weights = randomArray(p * t * t, seed: 13)
-        // Entries past a row's visible keys hold NaN: reading any of them would poison the result.
-        for row in 0..<(p * t) {
-            for c in ReferenceKernels.causalVisible(row: row % t, time: t, block: causalAttentionBlock)..<t { weights[row * t + c] = .nan }
-        }
+        let weights = Self.hiddenPoisoned(randomArray(p * t * t, seed: 13))
         let values = randomArray(p * t * d, seed: 14)
         let mixed = output(p * t * d) { causalBlockMix(output: $0, weights: weights, values: values, pairs: p, time: t, width: d) }
         let expected = ReferenceKernels.causalBlockMix(weights, values, pairs: p, time: t, width: d, block: causalAttentionBlock)
@@ -44,10 +49,7 @@ import Testing
 
     @Test func transposedBlockMixReadsOnlyTheQueriesThatSeeEachKey() {
         let (p, t, d) = (Self.pairs, Self.time, Self.width)
-        var weights = randomArray(p * t * t, seed: 15)
-        for row in 0..<(p * t) {
-            for c in ReferenceKernels.causalVisible(row: row % t, time: t, block: causalAttentionBlock)..<t { weights[row * t + c] = .nan }
-        }
+        let weights = Self.hiddenPoisoned(randomArray(p * t * t, seed: 15))
         let rows = randomArray(p * t * d, seed: 16)
         let mixed = output(p * t * d) { causalBlockMixTransposed(output: $0, weights: weights, rows: rows, pairs: p, time: t, width: d) }
         let expected = ReferenceKernels.causalBlockMixTransposed(weights, rows, pairs: p, time: t, width: d, block: causalAttentionBlock)

@@ -76,14 +76,15 @@ import Testing
     @Test func crossEntropyMatchesReference() {
         let (rows, classes) = (40, 301)
         let logits = randomArray(rows * classes, seed: 11, scale: 5)
+        let ignoredLabel: Int32 = -100
         let targets: [Int32] = (0..<rows).map { $0 % 7 == 3 ? ignoredLabel : Int32(($0 * 37) % classes) }
         var lse = [Float](repeating: 0, count: rows), losses = lse
-        let (sum, count) = crossEntropyForward(logSumExp: &lse, rowLoss: &losses, logits: logits, targets: targets, rows: rows, classes: classes)
-        let expected = ReferenceKernels.crossEntropy(logits, targets: targets, rows: rows, classes: classes)
+        let (sum, count) = crossEntropyForward(logSumExp: &lse, rowLoss: &losses, logits: logits, targets: targets, ignoring: ignoredLabel, rows: rows, classes: classes)
+        let expected = ReferenceKernels.crossEntropy(logits, targets: targets, ignoring: ignoredLabel, rows: rows, classes: classes)
         #expect(count == targets.filter { $0 != ignoredLabel }.count)
         expectClose([Float(sum / Double(count))], [expected.loss], relative: 1e-5, absolute: 0, "loss")
         let dlogits = output(rows * classes) { d in
-            crossEntropyBackward(dlogits: d, logSumExp: lse, logits: logits, targets: targets, scale: 1 / Float(count), rows: rows, classes: classes)
+            crossEntropyBackward(dlogits: d, logSumExp: lse, logits: logits, targets: targets, ignoring: ignoredLabel, scale: 1 / Float(count), rows: rows, classes: classes)
         }
         expectClose(dlogits, expected.dlogits, relative: 1e-4, absolute: 1e-8, "dlogits")
     }

@@ -30,7 +30,7 @@ struct TinyEncoder {
     }
 
     var tokens: IndexTensor { try! IndexTensor(shape: [batch, time], indices: (0..<(batch * time)).map { Int32(($0 * 37 + 11) % vocabulary) }) }
-    var labels: IndexTensor { try! IndexTensor(shape: [batch, time], indices: (0..<(batch * time)).map { $0 % 5 == 0 ? Int32(($0 * 13) % vocabulary) : ignoredLabel }) }
+    var labels: IndexTensor { try! IndexTensor(shape: [batch, time], indices: (0..<(batch * time)).map { $0 % 5 == 0 ? Int32(($0 * 13) % vocabulary) : Tensor.ignoreIndex }) }
     var attentionMask: IndexTensor { try! IndexTensor(shape: [batch, time], indices: (0..<(batch * time)).map { $0 % time < time - 3 * ($0 / time) ? 1 : 0 }) }
 
     func linear(_ x: Tensor, _ p: Parameters, _ name: String) throws -> Tensor {

@@ -4,7 +4,8 @@ import Tensor
 import Testing
 import Training
 
-/// `bertin plan`'s arithmetic on GPT-J-6B, against REFERENCE.md §8's per-rank formulas.
+/// `bertin plan`'s arithmetic on GPT-J-6B, against ZeRO's per-rank formulas (Rajbhandari et al.
+/// 2020, see MemoryPlan).
 @Suite struct MemoryPlanTests {
     @Test func gptj6BOnEightRanks() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

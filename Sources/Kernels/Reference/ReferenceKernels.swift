@@ -162,14 +162,14 @@ public enum ReferenceKernels {
         return (dx, dweight.map(Float.init), dbias.map(Float.init))
     }
 
-    /// Mean cross-entropy over rows whose target is not -100, and its gradient for dloss = 1.
-    public static func crossEntropy(_ logits: [Float], targets: [Int32], rows: Int, classes: Int) -> (loss: Float, dlogits: [Float]) {
-        let counted = targets.filter { $0 != ignoredLabel }.count
+    /// Mean cross-entropy over rows whose target is not `ignored`, and its gradient for dloss = 1.
+    public static func crossEntropy(_ logits: [Float], targets: [Int32], ignoring ignored: Int32, rows: Int, classes: Int) -> (loss: Float, dlogits: [Float]) {
+        let counted = targets.filter { $0 != ignored }.count
         var total = 0.0
         var dlogits = [Float](repeating: 0, count: logits.count)
         let probabilities = softmax(logits, rows: rows, columns: classes)
         let logProbabilities = softmax(logits, rows: rows, columns: classes, log: true)
-        for r in 0..<rows where targets[r] != ignoredLabel {
+        for r in 0..<rows where targets[r] != ignored {
             let t = Int(targets[r])
             total -= Double(logProbabilities[r * classes + t])
             for c in 0..<classes {

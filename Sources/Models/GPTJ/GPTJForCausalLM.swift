@@ -5,7 +5,7 @@ import Tensor
 // F (n_inner), V, N chosen rows; the rotary features per head are `rotaryDimension`.
 
 /// GPT-J for causal language modelling, computing what transformers' `GPTJForCausalLM` computes
-/// (REFERENCE.md §6): token embeddings → blocks with ONE LayerNorm feeding attention and the MLP
+/// (modeling_gptj.py): token embeddings → blocks with ONE LayerNorm feeding attention and the MLP
 /// side by side (`x + attention(ln₁(x)) + mlp(ln₁(x))`) → final LayerNorm → an untied `lm_head`
 /// with bias. Attention has bias-free projections, rotary on the first R features of q and k
 /// (interleaved pairs), a causal + padding mask and scaling by √D.

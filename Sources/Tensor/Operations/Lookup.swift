@@ -30,20 +30,24 @@ extension Tensor {
         }
     }
 
+    /// PyTorch's `ignore_index` default: `cross_entropy` skips targets equal to it (transformers
+    /// labels "nothing to predict here" with it).
+    public static let ignoreIndex: Int32 = -100
+
     /// Mean cross-entropy of `logits` (`[..., V]`) against `targets` (the leading shape), skipping
-    /// targets equal to -100. As in PyTorch, the mean of no counted rows is NaN.
-    public static func crossEntropy(logits: Tensor, targets: IndexTensor) throws -> Tensor {
+    /// targets equal to `ignoring`. As in PyTorch, the mean of no counted rows is NaN.
+    public static func crossEntropy(logits: Tensor, targets: IndexTensor, ignoring ignored: Int32 = ignoreIndex) throws -> Tensor {
         guard logits.rank >= 1, Array(logits.shape.dropLast()) == targets.shape else {
             throw TensorError.shapeMismatch(
                 operation: "crossEntropy", shapes: [logits.shape, targets.shape],
                 reason: "targets must have the logits' shape without its last (class) axis")
         }
         let classes = logits.shape[logits.rank - 1], rows = targets.count
-        try targets.validate(operation: "crossEntropy", in: 0..<classes, allowing: [ignoredLabel])
+        try targets.validate(operation: "crossEntropy", in: 0..<classes, allowing: [ignored])
         let saved = Tensor.uninitialized([2, rows])
         let (logSumExp, rowLoss) = (saved.pointer, saved.pointer + rows)
         let (sum, count) = targets.indices.withUnsafeBufferPointer { ids in
-            crossEntropyForward(logSumExp: logSumExp, rowLoss: rowLoss, logits: logits.pointer, targets: ids.baseAddress!, rows: rows, classes: classes)
+            crossEntropyForward(logSumExp: logSumExp, rowLoss: rowLoss, logits: logits.pointer, targets: ids.baseAddress!, ignoring: ignored, rows: rows, classes: classes)
         }
         let output = Tensor(count == 0 ? .nan : Float(sum / Double(count)))
         let input = logits.detached
@@ -51,7 +55,7 @@ extension Tensor {
             let result = Tensor.uninitialized(input.shape)
             let scale = count == 0 ? Float.nan : gradient.pointer[0] / Float(count)
             targets.indices.withUnsafeBufferPointer { ids in
-                crossEntropyBackward(dlogits: result.pointer, logSumExp: logSumExp, logits: input.pointer, targets: ids.baseAddress!, scale: scale, rows: rows, classes: classes)
+                crossEntropyBackward(dlogits: result.pointer, logSumExp: logSumExp, logits: input.pointer, targets: ids.baseAddress!, ignoring: ignored, scale: scale, rows: rows, classes: classes)
             }
             _ = saved
             return [result]

@@ -4,8 +4,10 @@ import Foundation
 import Models
 import Tensor
 
-/// What one rank holds and sends per step at each sharding stage (`bertin plan`): the arithmetic
-/// of REFERENCE.md §8 applied to this trainer's buffers, which include a Double gradient
+/// What one rank holds and sends per step at each sharding stage (`bertin plan`): ZeRO's arithmetic
+/// (Rajbhandari et al. 2020: per rank of N, fp32 AdamW takes 16Ψ bytes replicated, 8Ψ + 8Ψ/N at
+/// stage 1, 4Ψ + 12Ψ/N at stage 2, 16Ψ/N at stage 3; ring collectives move 2(N−1)/N of a buffer
+/// per allreduce, (N−1)/N per reduce-scatter or all-gather) applied to this trainer's buffers, which include a Double gradient
 /// accumulator (sums that no layout can change) and, sharded, the Double sums of the rank's own range.
 public struct MemoryPlan: Sendable {
     public struct Phase: Sendable {
