@@ -142,19 +142,13 @@ public final class GradientReducer {
         if let runtime { runtime.waitAll(&requests, what: "the gradient allreduce buckets") }
         lastWaitSeconds = Double(DispatchTime.now().uptimeNanoseconds - waitStart) / 1e9
         let scale = 1 / Double(divisor)
-        let gradients = store.gradients, sums = accumulator
-        parallelFor(gradients.count, grain: parallelGrain) { range in
-            for i in range { gradients[i] = Float(sums[i] * scale) }
-        }
+        narrowScaled(output: store.gradients.baseAddress!, input: accumulator.baseAddress!, scale: scale, count: store.gradients.count)
         started = buckets.count
     }
 
     private func accumulate(_ range: Range<Int>) {
         guard accumulator.count > 0 else { return }
-        let gradients = store.gradients, sums = accumulator
-        parallelFor(range.count, grain: parallelGrain) { chunk in
-            for i in chunk { sums[range.lowerBound + i] += Double(gradients[range.lowerBound + i]) }
-        }
+        accumulateWidened(sums: accumulator.baseAddress! + range.lowerBound, input: store.gradients.baseAddress! + range.lowerBound, count: range.count)
     }
 
     private func start(_ bucket: Int) {
@@ -177,10 +171,7 @@ public final class GradientReducer {
             source = UnsafePointer(accumulator.baseAddress! + range.lowerBound)
         } else {
             let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: range.count)
-            let gradients = store.gradients
-            parallelFor(range.count, grain: parallelGrain) { chunk in
-                for i in chunk { buffer[i] = Double(gradients[range.lowerBound + i]) }
-            }
+            widen(output: buffer.baseAddress!, input: store.gradients.baseAddress! + range.lowerBound, count: range.count)
             staging = buffer
             source = UnsafePointer(buffer.baseAddress!)
             stagedBytes += range.count * 8
@@ -215,10 +206,7 @@ public final class GradientReducer {
         releaseTransfers()
         let owned = shards.ranges[runtime.rank]
         let scale = 1 / Double(divisor)
-        let gradients = store.gradients, sums = ownedSums
-        parallelFor(owned.count, grain: parallelGrain) { range in
-            for i in range { gradients[owned.lowerBound + i] = Float(sums[i] * scale) }
-        }
+        narrowScaled(output: store.gradients.baseAddress! + owned.lowerBound, input: ownedSums.baseAddress!, scale: scale, count: owned.count)
     }
 
     private func releaseTransfers() {

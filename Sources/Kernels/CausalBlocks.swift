@@ -18,17 +18,21 @@ func forEachCausalBlock(_ count: Int, _ body: (Int, Int) -> Void) {
     }
 }
 
+/// Calls `body(pair, start, end)` for every pair and every block of its `t` positions.
+@inline(__always)
+func forEachPairBlock(pairs: Int, time t: Int, _ body: (Int, Int, Int) -> Void) {
+    for pair in 0..<pairs { forEachCausalBlock(t) { body(pair, $0, $1) } }
+}
+
 /// `output[p][r0..<r1, ..<r1] = left[p][r0..<r1] · right[p][..<r1]ᵀ` for every query block
 /// `r0..<r1`: the visible part of `left · rightᵀ` (scores `Q Kᵀ`, or `dO Vᵀ` in backward). Entries
 /// after a block's end are not written.
 public func causalBlockProducts(
     output: UnsafeMutablePointer<Float>, left: UnsafePointer<Float>, right: UnsafePointer<Float>, pairs: Int, time t: Int, width d: Int
 ) {
-    for pair in 0..<pairs {
-        forEachCausalBlock(t) { r0, r1 in
-            gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: d, a: left + (pair * t + r0) * d, lda: d,
-                 b: right + pair * t * d, ldb: d, beta: 0, c: output + (pair * t + r0) * t, ldc: t)
-        }
+    forEachPairBlock(pairs: pairs, time: t) { pair, r0, r1 in
+        gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: d, a: left + (pair * t + r0) * d, lda: d,
+             b: right + pair * t * d, ldb: d, beta: 0, c: output + (pair * t + r0) * t, ldc: t)
     }
 }
 
@@ -37,11 +41,9 @@ public func causalBlockProducts(
 public func causalBlockMix(
     output: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, values: UnsafePointer<Float>, pairs: Int, time t: Int, width d: Int
 ) {
-    for pair in 0..<pairs {
-        forEachCausalBlock(t) { r0, r1 in
-            gemm(transposeA: false, transposeB: false, m: r1 - r0, n: d, k: r1, a: weights + (pair * t + r0) * t, lda: t,
-                 b: values + pair * t * d, ldb: d, beta: 0, c: output + (pair * t + r0) * d, ldc: d)
-        }
+    forEachPairBlock(pairs: pairs, time: t) { pair, r0, r1 in
+        gemm(transposeA: false, transposeB: false, m: r1 - r0, n: d, k: r1, a: weights + (pair * t + r0) * t, lda: t,
+             b: values + pair * t * d, ldb: d, beta: 0, c: output + (pair * t + r0) * d, ldc: d)
     }
 }
 
@@ -50,10 +52,8 @@ public func causalBlockMix(
 public func causalBlockMixTransposed(
     output: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, rows: UnsafePointer<Float>, pairs: Int, time t: Int, width d: Int
 ) {
-    for pair in 0..<pairs {
-        forEachCausalBlock(t) { c0, c1 in
-            gemm(transposeA: true, transposeB: false, m: c1 - c0, n: d, k: t - c0, a: weights + (pair * t + c0) * t + c0, lda: t,
-                 b: rows + (pair * t + c0) * d, ldb: d, beta: 0, c: output + (pair * t + c0) * d, ldc: d)
-        }
+    forEachPairBlock(pairs: pairs, time: t) { pair, c0, c1 in
+        gemm(transposeA: true, transposeB: false, m: c1 - c0, n: d, k: t - c0, a: weights + (pair * t + c0) * t + c0, lda: t,
+             b: rows + (pair * t + c0) * d, ldb: d, beta: 0, c: output + (pair * t + c0) * d, ldc: d)
     }
 }

@@ -72,3 +72,19 @@ import Testing
         }
     }
 }
+
+/// GradientReducer's element loops against their twins: single roundings, so bit for bit.
+@Suite struct DoubleAccumulationTests {
+    @Test func widenAccumulateAndNarrowAreExact() {
+        let count = 3 * parallelGrain + 17
+        let x = randomArray(count, seed: 21, scale: 5), y = randomArray(count, seed: 22, scale: 1e-3)
+        var staged = [Double](repeating: .nan, count: count)
+        staged.withUnsafeMutableBufferPointer { widen(output: $0.baseAddress!, input: x, count: count) }
+        #expect(staged.map(\.bitPattern) == ReferenceKernels.widen(x).map(\.bitPattern))
+        var sums = staged
+        sums.withUnsafeMutableBufferPointer { accumulateWidened(sums: $0.baseAddress!, input: y, count: count) }
+        #expect(sums.map(\.bitPattern) == ReferenceKernels.accumulateWidened(staged, y).map(\.bitPattern))
+        let narrowed = output(count) { narrowScaled(output: $0, input: sums, scale: 1.0 / 8, count: count) }
+        #expect(narrowed.map(\.bitPattern) == ReferenceKernels.narrowScaled(sums, scale: 1.0 / 8).map(\.bitPattern))
+    }
+}

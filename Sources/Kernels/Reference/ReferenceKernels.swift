@@ -3,6 +3,11 @@ import Foundation
 /// Plain twins of the optimised kernels: straight loops over arrays, accumulating in Double.
 /// Tests compare each kernel against its twin; nothing on a hot path calls these.
 public enum ReferenceKernels {
+    /// Twins of the Double accumulation loops: one conversion (and one add or multiply) per element.
+    public static func widen(_ x: [Float]) -> [Double] { x.map { Double($0) } }
+    public static func accumulateWidened(_ sums: [Double], _ x: [Float]) -> [Double] { zip(sums, x).map { $0 + Double($1) } }
+    public static func narrowScaled(_ x: [Double], scale: Double) -> [Float] { x.map { Float($0 * scale) } }
+
     /// The keys query `row` sees under causal blocks of `block`: `..< min(t, (row / block + 1) · block)`.
     public static func causalVisible(row: Int, time t: Int, block: Int) -> Int { min(t, (row / block + 1) * block) }
 
