@@ -80,7 +80,7 @@ import Training
         // Ten updates on the same batch.
         let trainer = try Trainer(objective: objective, optimizer: optimizer, decayMask: decayMask, seed: 0)
         #expect(trainer.parameters.entries == store.entries)
-        trainer.parameters.values.update(from: store.values)
+        _ = trainer.parameters.values.update(from: store.values)
         let (losses, rates, norms) = (try expected.floats("losses"), try expected.floats("learning_rates"), try expected.floats("gradient_norms"))
         for step in 0..<losses.count {
             let result = try trainer.step([[batch]])
