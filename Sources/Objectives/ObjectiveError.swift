@@ -4,11 +4,14 @@ public enum ObjectiveError: Error, Equatable, CustomStringConvertible {
     case unsuitableRows(String)
     /// No objective of that name is registered.
     case unknown(String)
+    /// The model has no objective that scores a ready batch (`bertin eval`).
+    case cannotScore(String)
 
     public var description: String {
         switch self {
         case .unsuitableRows(let reason): return "invalid recipe: \(reason)"
         case .unknown(let name): return "objective \"\(name)\" is not known (known: \(ObjectiveRegistry.names.joined(separator: ", ")))"
+        case .cannotScore(let reason): return "cannot score a batch: \(reason)"
         }
     }
 }

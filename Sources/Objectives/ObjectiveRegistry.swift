@@ -23,11 +23,11 @@ public enum ObjectiveRegistry {
     public static func scoring(_ model: any TrainableModel) throws -> any TrainingObjective<TokenBatch> {
         if let classifier = model as? any ClassificationModel { return ClassificationObjective(classifier: classifier) }
         guard let languageModel = model as? any LanguageModel else {
-            throw ObjectiveError.unknown("\(type(of: model).architecture) has no objective")
+            throw ObjectiveError.cannotScore("\(type(of: model).architecture) has no objective")
         }
         let none = RowVocabulary(vocabularySize: languageModel.vocabularySize, maskTokenID: nil, specialTokenIDs: [])
         guard let objective = try self.objective(model: languageModel, rows: none) as? any TrainingObjective<TokenBatch> else {
-            throw ObjectiveError.unknown("\(languageModel.defaultObjective) does not score token batches")
+            throw ObjectiveError.cannotScore("\(languageModel.defaultObjective) does not score token batches")
         }
         return objective
     }
