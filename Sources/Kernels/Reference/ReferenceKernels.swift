@@ -11,6 +11,18 @@ public enum ReferenceKernels {
     /// The keys query `row` sees under causal blocks of `block`: `..< min(t, (row / block + 1) · block)`.
     public static func causalVisible(row: Int, time t: Int, block: Int) -> Int { min(t, (row / block + 1) * block) }
 
+    /// Σ term(i) over `indices` in Double, with Σ|term(i)| beside it: the magnitude bounds the
+    /// rounding of the optimised kernel's float sum in whatever order it adds.
+    static func sumWithMagnitude(_ indices: Range<Int>, _ term: (Int) -> Double) -> (value: Double, magnitude: Double) {
+        var total = 0.0, magnitude = 0.0
+        for i in indices {
+            let t = term(i)
+            total += t
+            magnitude += abs(t)
+        }
+        return (total, magnitude)
+    }
+
     /// Twin of `causalBlockProducts`: per pair, `left · rightᵀ` on each row's visible columns, in
     /// Double, with Σ|terms| of each entry (for an error bound); nil where the kernel writes nothing.
     public static func causalBlockProducts(_ left: [Float], _ right: [Float], pairs: Int, time t: Int, width d: Int, block: Int)
@@ -19,13 +31,7 @@ public enum ReferenceKernels {
         for p in 0..<pairs {
             for r in 0..<t {
                 for c in 0..<causalVisible(row: r, time: t, block: block) {
-                    var total = 0.0, magnitude = 0.0
-                    for k in 0..<d {
-                        let term = Double(left[(p * t + r) * d + k]) * Double(right[(p * t + c) * d + k])
-                        total += term
-                        magnitude += abs(term)
-                    }
-                    out[(p * t + r) * t + c] = (total, magnitude)
+                    out[(p * t + r) * t + c] = sumWithMagnitude(0..<d) { k in Double(left[(p * t + r) * d + k]) * Double(right[(p * t + c) * d + k]) }
                 }
             }
         }
@@ -35,38 +41,28 @@ public enum ReferenceKernels {
     /// Twin of `causalBlockMix`: per pair, `weights[r, ..<visible(r)] · values[..<visible(r)]`.
     public static func causalBlockMix(_ weights: [Float], _ values: [Float], pairs: Int, time t: Int, width d: Int, block: Int)
         -> [(value: Double, magnitude: Double)] {
-        var out = [(value: Double, magnitude: Double)](repeating: (0, 0), count: pairs * t * d)
-        for p in 0..<pairs {
-            for r in 0..<t {
-                for j in 0..<d {
-                    var total = 0.0, magnitude = 0.0
-                    for c in 0..<causalVisible(row: r, time: t, block: block) {
-                        let term = Double(weights[(p * t + r) * t + c]) * Double(values[(p * t + c) * d + j])
-                        total += term
-                        magnitude += abs(term)
-                    }
-                    out[(p * t + r) * d + j] = (total, magnitude)
-                }
-            }
-        }
-        return out
+        weightedRows(weights, values, pairs: pairs, time: t, width: d) { r in 0..<causalVisible(row: r, time: t, block: block) }
     }
 
     /// Twin of `causalBlockMixTransposed`: per pair, key c gets `Σ_r weights[r, c] · rows[r]` over
-    /// the queries r that see it (from c's block start on).
+    /// the queries r that see it (from c's block start on): the plain mix of the transposed weights.
     public static func causalBlockMixTransposed(_ weights: [Float], _ rows: [Float], pairs: Int, time t: Int, width d: Int, block: Int)
+        -> [(value: Double, magnitude: Double)] {
+        var transposed = weights
+        for p in 0..<pairs {
+            for r in 0..<t { for c in 0..<t { transposed[(p * t + c) * t + r] = weights[(p * t + r) * t + c] } }
+        }
+        return weightedRows(transposed, rows, pairs: pairs, time: t, width: d) { c in (c / block * block)..<t }
+    }
+
+    /// Per pair, output row i is `Σ_{k ∈ terms(i)} weights[i, k] · rows[k]`, each entry with its magnitude.
+    static func weightedRows(_ weights: [Float], _ rows: [Float], pairs: Int, time t: Int, width d: Int, terms: (Int) -> Range<Int>)
         -> [(value: Double, magnitude: Double)] {
         var out = [(value: Double, magnitude: Double)](repeating: (0, 0), count: pairs * t * d)
         for p in 0..<pairs {
-            for c in 0..<t {
+            for i in 0..<t {
                 for j in 0..<d {
-                    var total = 0.0, magnitude = 0.0
-                    for r in (c / block * block)..<t {
-                        let term = Double(weights[(p * t + r) * t + c]) * Double(rows[(p * t + r) * d + j])
-                        total += term
-                        magnitude += abs(term)
-                    }
-                    out[(p * t + c) * d + j] = (total, magnitude)
+                    out[(p * t + i) * d + j] = sumWithMagnitude(terms(i)) { k in Double(weights[(p * t + i) * t + k]) * Double(rows[(p * t + k) * d + j]) }
                 }
             }
         }
