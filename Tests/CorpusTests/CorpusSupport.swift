@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The repository's root, from this file's place in it (the sample corpus lives in Recipes/).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -30,30 +31,19 @@ struct BertinOutcome {
 
 /// Runs `.build/release/bertin arguments` (under `mpirun -np ranks` when given) with one compute
 /// thread and Open MPI allowed to run as root and oversubscribe; stdout and stderr together.
-/// `background` gets the process once it started (to kill it).
-func runBertin(_ arguments: [String], ranks: Int? = nil, background: ((Process) -> Void)? = nil) throws -> BertinOutcome {
+/// `background` gets the running child (to kill it); a run past `seconds` is killed and fails by name.
+func runBertin(_ arguments: [String], ranks: Int? = nil, seconds: Double = 480,
+               background: ((ChildProcess) throws -> Void)? = nil) throws -> BertinOutcome {
     let bertin = repositoryRoot.appendingPathComponent(".build/release/bertin").path
     #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ranks == nil ? bertin : "/usr/bin/env")
-    process.arguments = ranks.map { ["mpirun", "-np", String($0), bertin] + arguments } ?? arguments
     var environment = ProcessInfo.processInfo.environment
     environment["BERTIN_THREADS"] = "1"
     environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
     environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
     environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    // Read while the process runs (a full pipe would stall it), watching it on another thread.
-    // The watcher is waited for too: what it records after a kill must be there when this returns.
-    let watched = DispatchSemaphore(value: 0)
-    let watcher = background.map { body in Thread { body(process); watched.signal() } }
-    watcher?.start()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if watcher != nil { watched.wait() }
-    return BertinOutcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    let child = try ranks.map { try ChildProcess("/usr/bin/env", ["mpirun", "-np", String($0), bertin] + arguments, environment: environment) }
+        ?? ChildProcess(bertin, arguments, environment: environment)
+    do { try background?(child) } catch { child.killTree(); throw error }
+    let (status, output) = try child.finish(seconds: seconds)
+    return BertinOutcome(status: status, output: output)
 }

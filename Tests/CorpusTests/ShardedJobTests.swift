@@ -2,6 +2,7 @@ import Corpus
 import CorpusIO
 import Foundation
 import Testing
+import TestSupport
 
 /// `bertin sample` and `bertin prepare` as sharded jobs: the same files from one process, from
 /// `mpirun -np 2` and `-np 4` and from independent `--shard i/N` processes; a job killed with
@@ -108,10 +109,9 @@ import Testing
         let killed = try temporaryFolder().appendingPathComponent("killed")
         let progress = killed.appendingPathComponent(".progress/unit-00000.json").path
         var recordsAtKill = 0
-        let first = try runBertin(arguments(killed) + ["--progress-seconds", "0"]) { process in
-            let deadline = Date().addingTimeInterval(120)
-            while !FileManager.default.fileExists(atPath: progress), process.isRunning, Date() < deadline { usleep(2_000) }
-            kill(process.processIdentifier, SIGKILL)
+        let first = try runBertin(arguments(killed) + ["--progress-seconds", "0"]) { job in
+            try job.waitUntil("the first unit's progress record", seconds: 120, polling: 0.002) { FileManager.default.fileExists(atPath: progress) }
+            kill(job.process.processIdentifier, SIGKILL)
             recordsAtKill = ((try? FileManager.default.contentsOfDirectory(atPath: killed.appendingPathComponent(".progress").path)) ?? []).filter { $0.hasPrefix("unit-") }.count
         }
         #expect(first.status == SIGKILL, "killed mid-run: \(first.output)")

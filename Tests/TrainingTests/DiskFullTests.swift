@@ -3,6 +3,7 @@ import Checkpointing
 import Foundation
 import Models
 import Testing
+import TestSupport
 import Training
 
 /// A checkpoint written to a full disk: a real small filesystem (a 12 MiB tmpfs mounted for the
@@ -51,12 +52,8 @@ extension MPITrainingTests {
         #expect(loaded.contents.progress.step == 8 && loaded.contents.hasOptimizerState)
     }
 
+    /// Runs a helper command (mount, namespaces) to its end, within two minutes.
     static func command(_ path: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try ChildProcess(path, arguments, environment: ProcessInfo.processInfo.environment).finish(seconds: 120).status
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Training
 
 /// Faults a cluster meets: a stop signal (SLURM's preemption or time limit) and a rank killed while
@@ -7,31 +8,21 @@ import Training
 extension MPITrainingTests {
     static let launcher = root.appendingPathComponent("Scripts/launch.sh").path
 
-    /// `Scripts/launch.sh 2 train …` with `environment` added.
-    static func launch(output: URL, _ overrides: [String], ranks: Int = 2, resume: Bool = false, environment: [String: String] = [:]) throws -> (Process, Pipe) {
-        let process = Process()
+    /// `Scripts/launch.sh 2 train …` with `environment` added, its output drained while it runs.
+    static func launch(output: URL, _ overrides: [String], ranks: Int = 2, resume: Bool = false, environment: [String: String] = [:]) throws -> ChildProcess {
         // env --default-signal: the test runner may ignore SIGTERM, and a shell cannot trap a signal
         // ignored when it starts.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let arguments = ["--default-signal", "bash", launcher, String(ranks)]
             + trainArguments(recipe: "Recipes/tiny-smoke.yaml", output: output, tinyRows + overrides, resume: resume)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["BERTIN_THREADS"] = "1"
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        return (process, pipe)
+        return try ChildProcess("/usr/bin/env", arguments, environment: env)
     }
 
-    /// Waits for `process` up to `seconds`; false if it is still running.
-    static func wait(_ process: Process, seconds: Double) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        return !process.isRunning
+    /// Lines of a run's metrics.jsonl so far (0 while it does not exist).
+    static func metricsLines(_ output: URL) -> Int {
+        ((try? String(contentsOfFile: output.appendingPathComponent("metrics.jsonl").path, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
     @Test func sigtermStopsAfterTheStepWithACheckpointAndResumeIsBitwise() throws {
@@ -41,17 +32,16 @@ extension MPITrainingTests {
         let expected = try Self.state(straight.appendingPathComponent("step-00000124.h5").path)
 
         let stopped = Self.folder("sigterm")
-        let (process, pipe) = try Self.launch(output: stopped, steps)
-        // Wait until training runs (the first metrics line), then SIGTERM the launcher, as SLURM would.
-        let metrics = stopped.appendingPathComponent("metrics.jsonl").path
-        while process.isRunning, ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").split(separator: "\n").count < 10 { usleep(20_000) }
+        let job = try Self.launch(output: stopped, steps)
+        // Wait until training runs (ten metrics lines), then SIGTERM the launcher, as SLURM would.
+        try job.waitUntil("ten metrics lines", seconds: 120) { Self.metricsLines(stopped) >= 10 }
         let signalled = Date()
-        kill(process.processIdentifier, SIGTERM)
-        #expect(Self.wait(process, seconds: 30), "the job ends within 30 s of SIGTERM")
+        kill(job.process.processIdentifier, SIGTERM)
+        #expect(job.wait(seconds: 30), "the job ends within 30 s of SIGTERM")
         let seconds = Date().timeIntervalSince(signalled)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        print("SIGTERM to the launcher: exit \(process.terminationStatus) after \(String(format: "%.1f", seconds)) s")
-        #expect(process.terminationStatus == 75, "\(output)")
+        let (status, output) = try job.finish(seconds: 1)
+        print("SIGTERM to the launcher: exit \(status) after \(String(format: "%.1f", seconds)) s")
+        #expect(status == 75, "\(output)")
         let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("stopping on SIGUSR1 after step ") }, "\(output)")
         let step = Int(line.dropFirst("stopping on SIGUSR1 after step ".count).prefix { $0.isNumber })!
         #expect(step > 0 && step < 124)
@@ -62,26 +52,33 @@ extension MPITrainingTests {
         #expect(try Self.state(stopped.appendingPathComponent("step-00000124.h5").path) == expected, "resumed bit for bit")
     }
 
-    /// A rank killed 50–110 ms after the launcher starts (Open MPI still starting the job) must end
-    /// the job: with BERTIN_TIMEOUT=5 the other rank gives up on MPI start-up or its first collective.
+    /// A rank killed while Open MPI is still starting the job (0–60 ms after the first rank
+    /// process appears) must end the job: with BERTIN_TIMEOUT=5 the other rank gives up on MPI
+    /// start-up or its first collective. Every run must find a rank to kill and must fail.
     /// (Scripts/reliability/early-kill-loop.sh runs the 60-kill version with BERTIN_TIMEOUT=15.)
     @Test func rankKilledDuringStartUpNeverHangsTheJob() throws {
-        var slowest = 0.0
+        var slowest = 0.0, kills = 0
         for run in 0..<12 {
             let output = Self.folder("early-kill-\(run)")
-            let (process, _) = try Self.launch(output: output, ["phases.0.steps=40", "phases.1.steps=4"], environment: ["BERTIN_TIMEOUT": "5"])
-            let started = Date()
-            usleep(useconds_t(50_000 + (run * 5_000) % 61_000))
-            let victims = Self.pids(named: "bertin", writing: output)
-            if let victim = victims.randomElement() { kill(victim, SIGKILL) }
-            let ended = Self.wait(process, seconds: 40)
-            slowest = max(slowest, Date().timeIntervalSince(started))
-            if !ended { Self.killJobs(process, writing: output) }
+            let job = try Self.launch(output: output, ["phases.0.steps=40", "phases.1.steps=4"], environment: ["BERTIN_TIMEOUT": "5"])
+            var victims: [pid_t] = []
+            try job.waitUntil("a rank process", seconds: 30, polling: 0.002) { victims = Self.pids(named: "bertin", writing: output); return !victims.isEmpty }
+            usleep(useconds_t((run * 5_000) % 61_000))
+            let victim = victims[run % victims.count]
+            let killed = kill(victim, SIGKILL) == 0
+            if killed { kills += 1 }
+            let killedAt = Date()
+            let ended = job.wait(seconds: 40)
+            slowest = max(slowest, Date().timeIntervalSince(killedAt))
+            if !ended { Self.killJobs(job, writing: output) }
+            let (status, text) = try job.finish(seconds: 5)
+            #expect(killed, "run \(run): rank \(victim) was gone before the kill")
             #expect(ended, "run \(run): the job still ran 40 s after a rank was killed during start-up")
+            #expect(status != 0, "run \(run): the job exited 0 though a rank was killed: \(text.suffix(2000))")
             for pid in Self.pids(named: "bertin", writing: output) { kill(pid, SIGKILL) }
-            usleep(200_000)
         }
-        print("rank killed during start-up: 12 of 12 jobs ended, slowest after \(String(format: "%.1f", slowest)) s")
+        print("rank killed during start-up: \(kills) of 12 runs killed a rank; every job failed, the slowest \(String(format: "%.1f", slowest)) s after the kill")
+        #expect(kills == 12)
     }
 
     /// A rank frozen with SIGSTOP (a hung node, a dead link: it never answers) leaves the other
@@ -90,27 +87,28 @@ extension MPITrainingTests {
     @Test(arguments: ["mid-run", "start-up"])
     func frozenRankEndsTheJobWithinTheTimeout(when: String) throws {
         let folder = Self.folder("frozen-\(when)")
-        let (process, pipe) = try Self.launch(output: folder, ["phases.0.steps=400", "phases.1.steps=4"], environment: ["BERTIN_TIMEOUT": "5"])
+        let job = try Self.launch(output: folder, ["phases.0.steps=400", "phases.1.steps=4"], environment: ["BERTIN_TIMEOUT": "5"])
         var victims: [pid_t] = []
-        while process.isRunning && victims.count < 2 { victims = Self.pids(named: "bertin", writing: folder); usleep(2_000) }
-        if when == "mid-run" { usleep(3_000_000) }  // training runs by then (the job starts in about a second)
+        try job.waitUntil("two rank processes", seconds: 30, polling: 0.002) { victims = Self.pids(named: "bertin", writing: folder); return victims.count >= 2 }
+        // Mid-run: training runs once metrics are written.
+        if when == "mid-run" { try job.waitUntil("a metrics line", seconds: 60) { Self.metricsLines(folder) >= 1 } }
         let frozenAt = Date()
-        if let victim = victims.last { kill(victim, SIGSTOP) }
-        let ended = Self.wait(process, seconds: 40)
+        #expect(kill(victims.last!, SIGSTOP) == 0, "rank \(victims.last!) frozen")
+        let ended = job.wait(seconds: 40)
         let seconds = Date().timeIntervalSince(frozenAt)
-        if !ended { Self.killJobs(process, writing: folder) }
+        if !ended { Self.killJobs(job, writing: folder) }
         for pid in victims { kill(pid, SIGKILL) }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        print("rank frozen \(when): job ended after \(String(format: "%.1f", seconds)) s with \(ended ? process.terminationStatus : -1)")
-        #expect(ended && process.terminationStatus != 0, "\(output)")
+        let (status, output) = try job.finish(seconds: 5)
+        print("rank frozen \(when): job ended after \(String(format: "%.1f", seconds)) s with \(ended ? status : -1)")
+        #expect(ended && status != 0, "\(output)")
         #expect(seconds < 20, "ended after \(seconds) s with BERTIN_TIMEOUT=5")
         let expected = when == "mid-run" ? "timed out after 5 s waiting for " : "timed out after 5 s waiting for MPI start-up"
         #expect(output.contains(expected), "\(output)")
     }
 
     /// Ends a hung launcher and everything it started for the job writing to `output`.
-    static func killJobs(_ launcher: Process, writing output: URL) {
-        kill(launcher.processIdentifier, SIGKILL)
+    static func killJobs(_ launcher: ChildProcess, writing output: URL) {
+        launcher.killTree()
         for pid in pids(named: "bertin", writing: output) + pids(named: "mpirun", writing: output) { kill(pid, SIGKILL) }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Training
 
 /// Real multi-host runs on one machine: two "hosts" are network namespaces joined by veth pairs
@@ -12,17 +13,16 @@ extension MPITrainingTests {
     /// `Scripts/launch.sh ranks train …` on the namespace hosts (`hosts` are hostfile lines):
     /// mpirun reaches them through the agent and TCP on the bridge only.
     static func trainOnHosts(_ hosts: [String], ranks: Int, output: URL, _ overrides: [String], resume: Bool = false,
-                             background: ((Process) -> Void)? = nil) throws -> Outcome {
+                             background: ((ChildProcess) throws -> Void)? = nil) throws -> Outcome {
         let hostfile = folder("hostfile").path
         try hosts.joined(separator: "\n").write(toFile: hostfile, atomically: true, encoding: .utf8)
         let options = "--mca plm_rsh_agent \(root.appendingPathComponent("Scripts/cluster/netns-agent").path) "
             + "--mca oob_tcp_if_include 10.77.0.0/24 --mca btl_tcp_if_include 10.77.0.0/24 --mca btl self,vader,tcp"
-        let (process, pipe) = try launch(output: output, overrides, ranks: ranks, resume: resume,
-                                         environment: ["HOSTFILE": hostfile, "MPIRUN_OPTIONS": options, "BERTIN_TIMEOUT": "10"])
-        background?(process)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self), seconds: 0)
+        let job = try launch(output: output, overrides, ranks: ranks, resume: resume,
+                             environment: ["HOSTFILE": hostfile, "MPIRUN_OPTIONS": options, "BERTIN_TIMEOUT": "10"])
+        do { try background?(job) } catch { killJobs(job, writing: output); throw error }
+        let (status, text) = try job.finish(seconds: 480)
+        return Outcome(status: status, output: text, seconds: Date().timeIntervalSince(job.started))
     }
 
     static func sh(_ command: String) throws -> Int32 { try Self.command("/bin/sh", ["-c", command]) }
@@ -40,8 +40,8 @@ extension MPITrainingTests {
         let across = Self.folder("hosts-across")
         let outcome = try Self.trainOnHosts(twoHosts, ranks: 4, output: across, steps)
         #expect(outcome.status == 0, "\(outcome.output)")
-        let differing = zip(try Self.state(across.appendingPathComponent("step-00000020.h5").path),
-                            try Self.state(plain.appendingPathComponent("step-00000020.h5").path)).filter { $0.0 != $0.1 }.count
+        let differing = differingElements(try Self.state(across.appendingPathComponent("step-00000020.h5").path),
+                                          try Self.state(plain.appendingPathComponent("step-00000020.h5").path))
         print("two network hosts, 4 ranks: \(differing) values differ from the plain 8-device process")
         #expect(differing == 0)
 
@@ -51,9 +51,8 @@ extension MPITrainingTests {
         #expect(try Self.train(ranks: nil, output: straight, long).status == 0)
         let killed = Self.folder("hosts-killed")
         var killedAt = Date.distantFuture
-        let broken = try Self.trainOnHosts(twoHosts, ranks: 4, output: killed, long) { _ in
-            let metrics = killed.appendingPathComponent("metrics.jsonl").path
-            while ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").split(separator: "\n").count < 70 { usleep(20_000) }
+        let broken = try Self.trainOnHosts(twoHosts, ranks: 4, output: killed, long) { job in
+            try job.waitUntil("70 metrics lines", seconds: 240) { Self.metricsLines(killed) >= 70 }
             killedAt = Date()
             _ = try? Self.sh("ip netns pids bt-host2 | xargs -r kill -9")
         }
@@ -68,9 +67,8 @@ extension MPITrainingTests {
         // 4. host2's link taken down mid-run: the job ends within the timeout (BERTIN_TIMEOUT=10).
         let cut = Self.folder("hosts-link")
         var cutAt = Date.distantFuture
-        let unlinked = try Self.trainOnHosts(twoHosts, ranks: 4, output: cut, ["phases.0.steps=2000"]) { _ in
-            let metrics = cut.appendingPathComponent("metrics.jsonl").path
-            while ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").split(separator: "\n").count < 20 { usleep(20_000) }
+        let unlinked = try Self.trainOnHosts(twoHosts, ranks: 4, output: cut, ["phases.0.steps=2000"]) { job in
+            try job.waitUntil("20 metrics lines", seconds: 240) { Self.metricsLines(cut) >= 20 }
             cutAt = Date()
             _ = try? Self.command("/bin/bash", [Self.hostsScript, "link-down", "host2"])
         }
