@@ -3,7 +3,8 @@
 # Idempotent: a machine that has them all runs no apt command at all.
 set -euo pipefail
 # iproute2 and util-linux: the tests make network-namespace "hosts" (ip netns, unshare) and mount a tmpfs.
-packages=(libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev zlib1g-dev pkg-config iproute2 util-linux)
+# hdf5-tools: the tests read our HDF5 files with HDF5's own h5dump and h5ls, not only our reader.
+packages=(libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev zlib1g-dev pkg-config iproute2 util-linux hdf5-tools)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

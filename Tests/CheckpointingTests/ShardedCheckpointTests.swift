@@ -4,6 +4,7 @@ import Foundation
 import Optimization
 import Tensor
 import Testing
+import TestSupport
 
 /// Sharded checkpoints written by simulated ranks in one process: the index holds every tensor at
 /// full shape as a virtual dataset over per-rank files, reads back bit for bit whole or by range,
@@ -44,6 +45,17 @@ import Testing
                                          progress: TrainingProgress(step: 11, seed: 5, dataPosition: ["rows": 3]), modelConfig: "{}", recipe: "r")
     }
 
+    /// Runs one of HDF5's command-line tools from the root directory (not the checkpoint's) and
+    /// returns what it printed; it must succeed.
+    static func tool(_ arguments: [String]) throws -> String {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PWD"] = "/"
+        let child = try ChildProcess("/usr/bin/env", ["sh", "-c", "cd / && exec \"$@\"", "sh"] + arguments, environment: environment)
+        let (status, output) = try child.finish(seconds: 60)
+        #expect(status == 0, "\(arguments.joined(separator: " ")): \(output)")
+        return output
+    }
+
     /// How many values differ (a count, so a failure does not print a million values).
     func differing(_ a: some Collection<Float>, _ b: some Collection<Float>) -> Int {
         a.count != b.count ? max(a.count, b.count) : zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
@@ -74,6 +86,21 @@ import Testing
         let shard = try HDF5File.open(at: folder.appendingPathComponent("step-11.h5.shards-abc/rank-00001.h5").path)
         #expect(try shard.readIntegers(at: "/shard/range") == [65536, 131072])
         #expect(try shard.withDataset("/params") { dataset, fail in try shard.shape(of: dataset, fail) } == [65536])
+
+        // HDF5's own tools (Debian's hdf5-tools) see one file: every tensor at full shape, its
+        // values read through the virtual mapping from the per-rank files, from another directory.
+        let listing = try Self.tool(["h5ls", "-r", path])
+        for group in ["/params", "/optimizer/mu", "/optimizer/nu"] {
+            for (name, shape) in layout {
+                let line = listing.split(separator: "\n").first { $0.hasPrefix("\(group)/\(name) ") }.map(String.init) ?? ""
+                #expect(line.hasSuffix("Dataset {\(shape.map(String.init).joined(separator: ", "))}"), "h5ls: \(line)")
+            }
+        }
+        let dumped = FileManager.default.temporaryDirectory.appendingPathComponent("h5dump-\(UUID().uuidString).bin").path
+        _ = try Self.tool(["h5dump", "-d", "/params/embed.weight", "-b", "LE", "-o", dumped, path])
+        let values = try Data(contentsOf: URL(fileURLWithPath: dumped)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let entry = try written.entry(named: "embed.weight")
+        #expect(differing(values, written.values[entry.offset..<(entry.offset + entry.count)]) == 0, "h5dump reads the full tensor across the shards")
 
         // Read whole (a replicated run) ...
         let store2 = try ParameterStore(layout: layout, roles: roles)

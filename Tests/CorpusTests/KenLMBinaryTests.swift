@@ -67,6 +67,7 @@ import Testing
         }
         // The fixture reaches every order and unknown words.
         #expect(words > 4000 && longest > 100 && unknown > 100, "\(words) words, \(longest) 5-gram matches, \(unknown) unknown")
+        #expect(Self.fixture.documents.count == expected.documents!.count)
         for (text, reference) in zip(Self.fixture.documents, expected.documents!) {
             let ours = DocumentPerplexity(text: text, model: model)
             #expect(ours.logScore == reference.log_score && ours.words == reference.words, "\(name): \(text.prefix(40))")

@@ -3,6 +3,7 @@ import CorpusIO
 import Foundation
 import NGram
 import Testing
+import TestSupport
 
 @Suite struct SamplingTests {
     let b = PerplexitySampler.bertinBoundaries
@@ -82,7 +83,7 @@ import Testing
             #expect(abs(expected - fraction) < 1e-9, "\(method) \(fraction): expected kept fraction \(expected) with factor \(sampler.factor)")
             #expect(sampler.saturatedQuartiles.count < 4)
             // Drawn as the sampling run draws (uniforms per document): about that fraction is kept.
-            var generator = SystemRandomNumberGenerator()
+            var generator = SeededGenerator(seed: UInt64(fraction * 1000))
             let kept = Self.otherModel.filter { sampler.keeps(perplexity: $0, uniform: Double.random(in: 0..<1, using: &generator)) }.count
             #expect(abs(Double(kept) / Double(Self.otherModel.count) - fraction) < 0.03, "\(method) \(fraction): kept \(kept)")
         }

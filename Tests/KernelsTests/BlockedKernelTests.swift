@@ -12,6 +12,7 @@ import Testing
     func expectWithinBound(_ actual: [Float], _ expected: [(value: Double, magnitude: Double)?], terms k: Int, _ what: String) {
         let u = Double(Float.ulpOfOne) / 2
         let gamma = Double(k + 2) * u / (1 - Double(k + 2) * u)
+        #expect(actual.count == expected.count, "\(what): \(actual.count) outputs for \(expected.count) expected")
         var outside = 0, worst = 0.0
         for (a, e) in zip(actual, expected) {
             guard let e else { if !a.isNaN { outside += 1 }; continue }
@@ -38,22 +39,21 @@ import Testing
         expectWithinBound(scores, expected, terms: d, "Q Kᵀ blocks")
     }
 
-    @Test func blockMixReadsOnlyVisibleWeights() {
-        let (p, t, d) = (Self.pairs, Self.time, Self.width)
-        let weights = Self.hiddenPoisoned(randomArray(p * t * t, seed: 13))
-        let values = randomArray(p * t * d, seed: 14)
-        let mixed = output(p * t * d) { causalBlockMix(output: $0, weights: weights, values: values, pairs: p, time: t, width: d) }
-        let expected = ReferenceKernels.causalBlockMix(weights, values, pairs: p, time: t, width: d, block: causalAttentionBlock)
-        expectWithinBound(mixed, expected.map { $0 }, terms: t, "W V blocks")
-    }
+    typealias MixKernel = (UnsafeMutablePointer<Float>, [Float], [Float], Int, Int, Int) -> Void
+    typealias MixTwin = ([Float], [Float], Int, Int, Int, Int) -> [(value: Double, magnitude: Double)]
 
-    @Test func transposedBlockMixReadsOnlyTheQueriesThatSeeEachKey() {
+    /// Both weight mixes read `[P, T, T]` weights poisoned past each row's visible keys and sum T terms.
+    @Test(arguments: ["W V", "Wᵀ dO"])
+    func blockMixesReadOnlyVisibleWeights(_ which: String) {
         let (p, t, d) = (Self.pairs, Self.time, Self.width)
-        let weights = Self.hiddenPoisoned(randomArray(p * t * t, seed: 15))
-        let rows = randomArray(p * t * d, seed: 16)
-        let mixed = output(p * t * d) { causalBlockMixTransposed(output: $0, weights: weights, rows: rows, pairs: p, time: t, width: d) }
-        let expected = ReferenceKernels.causalBlockMixTransposed(weights, rows, pairs: p, time: t, width: d, block: causalAttentionBlock)
-        expectWithinBound(mixed, expected.map { $0 }, terms: t, "Wᵀ dO blocks")
+        let (kernel, twin): (MixKernel, MixTwin) = which == "W V"
+            ? ({ causalBlockMix(output: $0, weights: $1, values: $2, pairs: $3, time: $4, width: $5) }, ReferenceKernels.causalBlockMix)
+            : ({ causalBlockMixTransposed(output: $0, weights: $1, rows: $2, pairs: $3, time: $4, width: $5) }, ReferenceKernels.causalBlockMixTransposed)
+        let weights = Self.hiddenPoisoned(randomArray(p * t * t, seed: which == "W V" ? 13 : 15))
+        let other = randomArray(p * t * d, seed: which == "W V" ? 14 : 16)
+        let mixed = output(p * t * d) { kernel($0, weights, other, p, t, d) }
+        let expected = twin(weights, other, p, t, d, causalAttentionBlock)
+        expectWithinBound(mixed, expected.map { $0 }, terms: t, "\(which) blocks")
     }
 
     /// Each block's partial is a Double sum in element order, so the kernel's eight interleaved

@@ -157,7 +157,7 @@ import Testing
         let key = RandomKey(seed: 42, step: 3, device: 5, stream: 2)
         let y = output(x.count) { dropout(output: $0, input: x, probability: 0.1, key: key, count: x.count) }
         let reference = ReferenceKernels.dropout(x, probability: 0.1, key: key)
-        #expect(zip(y, reference).filter { $0.0 != $0.1 }.count == 0, "threaded kernel equals the one-thread reference bitwise")
+        #expect(y.count == reference.count && zip(y, reference).filter { $0.0 != $0.1 }.count == 0, "threaded kernel equals the one-thread reference bitwise")
         let kept = zip(x, y).filter { $0.1 != 0 }
         // 100k Bernoulli(0.9) draws: the kept share is 0.9 ± 0.003 at 3 standard deviations.
         #expect(abs(Double(kept.count) / Double(x.count) - 0.9) < 0.003)

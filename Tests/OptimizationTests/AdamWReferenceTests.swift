@@ -84,6 +84,7 @@ import Testing
             if let snapshot = run.parameters_after[String(step + 1)] {
                 for name in names {
                     let ours = try store.value(name).scalars
+                    #expect(ours.count == snapshot[name]!.count, "\(name)")
                     for (a, e) in zip(ours, snapshot[name]!) { worst = max(worst, Double(abs(a - e)) / (Double(abs(e)) + 1e-3)) }
                 }
             }

@@ -116,6 +116,7 @@ enum Fixtures {
 /// Largest violation of |actual − expected| ≤ absolute + relative·|expected|, as a ratio (≤ 1 passes),
 /// and the largest absolute difference, for the failure message.
 func closeness(_ actual: [Float], _ expected: [Float], relative: Double, absolute: Double) -> (ratio: Double, maxDifference: Double) {
+    guard actual.count == expected.count else { return (.infinity, .infinity) }
     var worst = 0.0, maxDifference = 0.0
     for (a, e) in zip(actual, expected) {
         let difference = abs(Double(a) - Double(e))

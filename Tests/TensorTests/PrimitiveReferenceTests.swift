@@ -20,6 +20,7 @@ import Testing
         let scale = Double(fixture.inputs.flatMap(\.data).map { abs($0) }.max() ?? 1)
         let absolute = Self.absolute * max(1, scale)
         expectClose(value, fixture.output, relative: Self.relative, absolute: absolute, "\(fixture.name) value")
+        #expect(gradients.count == fixture.gradients.count, "\(fixture.name): \(gradients.count) gradients, the fixture has \(fixture.gradients.count)")
         for (index, (gradient, expected)) in zip(gradients, fixture.gradients).enumerated() {
             expectClose(gradient, expected, relative: 1e-4, absolute: 1e-5 * max(1, scale), "\(fixture.name) gradient \(index)")
         }

@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Tensor
 import Testing
+import TestSupport
 import Training
 
 /// `bertin finetune` and `bertin predict` end to end on the bundled Spanish sample sets
@@ -57,7 +58,7 @@ extension MPITrainingTests {
                                          output: mpi, arguments)
         #expect(parallel.status == 0, "\(parallel.output)")
         let expected = try Self.state(plain.appendingPathComponent("final.h5").path)
-        let differing = zip(try Self.state(mpi.appendingPathComponent("final.h5").path), expected).filter { $0.0 != $0.1 }.count
+        let differing = differingElements(try Self.state(mpi.appendingPathComponent("final.h5").path), expected)
         print("finetune np 2: \(differing) of \(expected.count) values differ from the plain 2-device process")
         #expect(differing == 0)
 
@@ -81,6 +82,7 @@ extension MPITrainingTests {
                                                      "--output", windowed])
         #expect(short.status == 0, "\(short.output)")
         let windowedLines = try String(contentsOfFile: windowed, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(input.count == windowedLines.count)
         #expect(zip(input, windowedLines).allSatisfy { $0.isEmpty || $0.hasPrefix("-DOCSTART-") ? $0 == $1 : $1.split(separator: " ").count == 4 })
         let windowedMetrics = try JSONSerialization.jsonObject(with: Data(short.output.split(separator: "\n").last!.utf8)) as! [String: Double]
         print("predict with rows of 6 tokens (windows): \(windowedMetrics)")

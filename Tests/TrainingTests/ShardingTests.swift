@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Training
 
 /// ZeRO stages 1, 2 and 3 under mpirun: the same bits as the replicated run at every stage and
@@ -15,7 +16,7 @@ extension MPITrainingTests {
 
     static func expectSameState(_ label: String, _ run: URL, _ checkpoint: String, _ expected: [UInt32]) throws {
         let state = try Self.state(run.appendingPathComponent(checkpoint).path)
-        let differing = state.count == expected.count ? zip(state, expected).filter { $0.0 != $0.1 }.count : max(state.count, expected.count)
+        let differing = differingElements(state, expected)
         print("\(label): \(differing) of \(expected.count) parameter and moment values differ from the replicated run")
         #expect(differing == 0, "\(label)")
     }
@@ -91,8 +92,8 @@ extension MPITrainingTests {
         #expect(try Self.train(ranks: 2, output: straight, steps).status == 0)
         let killed = Self.folder("zero-killed")
         var killedAt: Date?
-        let outcome = try Self.train(ranks: 2, output: killed, steps) { _ in
-            killedAt = Self.killOneRank(of: killed, once: "step-00000020.h5")
+        let outcome = try Self.train(ranks: 2, output: killed, steps) { job in
+            killedAt = try Self.killOneRank(job, of: killed, once: "step-00000020.h5")
         }
         #expect(killedAt != nil && outcome.status != 0)
         #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent("step-00000044.h5").path), "the run did not finish")
