@@ -44,7 +44,8 @@ public final class TokenRows: @unchecked Sendable {
     private let shards: [(data: Data, firstRow: Int, rows: Int)]
 
     /// Opens `directory/index.json` and the shards of `split` ("train" or "eval"), checking their sizes.
-    public init(directory: String, split: String) throws {
+    /// The index of a token-rows folder, checked to be one this build reads.
+    public static func index(in directory: String) throws -> TokenRowsIndex {
         let indexPath = URL(fileURLWithPath: directory).appendingPathComponent("index.json").path
         guard let data = FileManager.default.contents(atPath: indexPath) else {
             if FileManager.default.fileExists(atPath: URL(fileURLWithPath: directory).appendingPathComponent(".progress/settings.json").path) {
@@ -59,6 +60,12 @@ public final class TokenRows: @unchecked Sendable {
         guard index.format == "bertin-token-rows", index.version == 1, ["uint16", "int32"].contains(index.dtype) else {
             throw CorpusError.invalidInput(path: indexPath, reason: "format \(index.format) v\(index.version) \(index.dtype) is not one this build reads")
         }
+        return index
+    }
+
+    public init(directory: String, split: String) throws {
+        let indexPath = URL(fileURLWithPath: directory).appendingPathComponent("index.json").path
+        let index = try Self.index(in: directory)
         guard let description = index.splits[split] else {
             throw CorpusError.invalidInput(path: indexPath, reason: "has no split \"\(split)\" (it has \(index.splits.keys.sorted()))")
         }

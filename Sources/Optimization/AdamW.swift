@@ -55,7 +55,7 @@ public struct WeightDecayMask: Sendable {
     public static let all = WeightDecayMask { _ in true }
 
     /// The masks a recipe can name.
-    public enum Name: String, CaseIterable, Codable, Sendable {
+    public enum Name: String, CaseIterable, Sendable {
         /// By role: no decay for biases and LayerNorm scales.
         case bertin
         /// ndim > 1 (mesh-transformer-jax's).

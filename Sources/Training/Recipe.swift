@@ -77,6 +77,17 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     public var outputFolder: String { output ?? "Checkpoints/\(name)" }
 
+    /// How a type reads in an error message: "an integer", not "Int".
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: return "an integer"
+        case is Float.Type, is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        default: return "\(type)"
+        }
+    }
+
     /// Throws unless the recipe can run with `ranks` MPI ranks.
     public func validate(ranks: Int) throws {
         func require(_ condition: Bool, _ reason: String) throws { if !condition { throw TrainingError.invalidRecipe(reason) } }
@@ -84,8 +95,11 @@ public struct Recipe: Codable, Equatable, Sendable {
         try require(devices > 0 && devices % ranks == 0, "devices: \(devices) do not divide over \(ranks) MPI ranks (use -np dividing \(devices))")
         try require(evalEvery > 0 && checkpointEvery > 0 && keepCheckpoints > 0 && logEvery > 0, "intervals must be positive")
         for (index, phase) in phases.enumerated() {
-            try require(phase.perDeviceBatch > 0 && phase.accumulation > 0 && phase.steps > 0, "phase \(phase.name): batch, accumulation and steps must be positive")
-            try require((0...phase.steps).contains(phase.warmupSteps), "phase \(phase.name): warmup_steps must lie in 0...steps")
+            for (key, value) in [("per_device_batch", phase.perDeviceBatch), ("accumulation", phase.accumulation), ("steps", phase.steps)] {
+                try require(value > 0, "phases.\(index) (\(phase.name)): \(key) is \(value); it must be positive")
+            }
+            try require((0...phase.steps).contains(phase.warmupSteps),
+                        "phases.\(index) (\(phase.name)): warmup_steps is \(phase.warmupSteps); it must lie in 0...\(phase.steps) (the phase's steps)")
             try require(index > 0 || phase.schedule == .fresh, "the first phase cannot keep a previous schedule")
             try require(phase.schedule == .fresh || phase.optimizerState == .keep,
                         "phase \(phase.name): keeping the schedule needs the optimizer state kept too (the schedule runs on its update count)")
@@ -141,8 +155,8 @@ public struct Recipe: Codable, Equatable, Sendable {
             throw TrainingError.invalidRecipe("\(source): missing \(dotted(context.codingPath + [key]))")
         } catch let DecodingError.valueNotFound(_, context) {
             throw TrainingError.invalidRecipe("\(source): missing \(dotted(context.codingPath))")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw TrainingError.invalidRecipe("\(source): \(dotted(context.codingPath)) has the wrong type")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw TrainingError.invalidRecipe("\(source): \(dotted(context.codingPath)) has the wrong type (expected \(Self.typeName(type)))")
         } catch let DecodingError.dataCorrupted(context) {
             throw TrainingError.invalidRecipe("\(source): \(dotted(context.codingPath)): \(context.debugDescription)")
         } catch {

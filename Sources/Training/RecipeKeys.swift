@@ -20,8 +20,10 @@ enum RecipeKeys {
         }
         if let model = root["model"] as? [String: Any] {
             let type = model["type"] as? String ?? ModelRegistry.defaultModelType
-            // An unknown family is reported by the registry with the known ones.
-            if let family = ModelRegistry.families[type] { try check(model, known: ["type"] + family.recipeKeys, path: "model.", source: source) }
+            guard let family = ModelRegistry.families[type] else {
+                throw TrainingError.invalidRecipe("\(source): model.type: \"\(type)\" is not one of \(ModelRegistry.families.keys.sorted().joined(separator: ", "))")
+            }
+            try check(model, known: ["type"] + family.recipeKeys, path: "model.", source: source)
         }
     }
 

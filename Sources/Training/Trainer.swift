@@ -117,13 +117,17 @@ public final class Trainer<Objective: TrainingObjective> {
         let loss = Float(totals[0] / Double(layout.devices))
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step, loss: loss) }
         let report: AdamW.StepReport
-        if let shards, let runtime = reducer.runtime {
-            gathered?.releaseAll()
-            report = try optimizer.step(parameters, learningRate: learningRate) { runtime.allGather($0, what: "the gradient norm's partial sums of step \(step)") }
-            // Stages 1-2 hold every parameter: each rank's updated range goes to all. Stage 3 keeps its own.
-            if gathered == nil { runtime.allGather(parameters.values.baseAddress!, shards: shards, what: "the updated parameters of step \(step)") }
-        } else {
-            report = try optimizer.step(parameters, learningRate: learningRate)
+        do {
+            if let shards, let runtime = reducer.runtime {
+                gathered?.releaseAll()
+                report = try optimizer.step(parameters, learningRate: learningRate) { runtime.allGather($0, what: "the gradient norm's partial sums of step \(step)") }
+                // Stages 1-2 hold every parameter: each rank's updated range goes to all. Stage 3 keeps its own.
+                if gathered == nil { runtime.allGather(parameters.values.baseAddress!, shards: shards, what: "the updated parameters of step \(step)") }
+            } else {
+                report = try optimizer.step(parameters, learningRate: learningRate)
+            }
+        } catch OptimizationError.nonFiniteGradient(let norm) {
+            throw TrainingError.nonFiniteGradient(step: step, norm: norm)
         }
         step += 1
         return StepResult(loss: loss, accuracy: totals[1] / max(totals[2], 1), labelledTokens: Int(totals[2]),
@@ -173,12 +177,14 @@ public struct StepResult: Equatable, Sendable {
 
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(step: Int, loss: Float)
+    case nonFiniteGradient(step: Int, norm: Double)
     case invalidLayout(String)
     case invalidRecipe(String)
 
     public var description: String {
         switch self {
         case .nonFiniteLoss(let step, let loss): return "step \(step): the loss is \(loss); stopped before the update, the last checkpoint is intact (lower the learning rate or check the data)"
+        case .nonFiniteGradient(let step, let norm): return "step \(step): the gradient's global norm is \(norm); stopped before the update, the last checkpoint is intact (lower the learning rate or check the data)"
         case .invalidLayout(let reason): return "invalid device layout: \(reason)"
         case .invalidRecipe(let reason): return "invalid recipe: \(reason)"
         }

@@ -76,3 +76,55 @@ import Training
         }
     }
 }
+
+/// Every way a recipe can be wrong that README promises to refuse, with the exact message: the
+/// file or override and the key, the value and what it must be.
+@Suite struct RecipeErrorTests {
+    static let tiny = RecipeTests.root.appendingPathComponent("Recipes/tiny-smoke.yaml").path
+
+    func message(_ overrides: [String], ranks: Int = 1) -> String {
+        do {
+            let (recipe, _) = try Recipe.load(path: Self.tiny, overrides: overrides)
+            try recipe.validate(ranks: ranks)
+            return "no error"
+        } catch { return "\(error)" }
+    }
+
+    @Test(arguments: [
+        ("phases.0.steps=0", "invalid recipe: phases.0 (seq128): steps is 0; it must be positive"),
+        ("phases.1.steps=-3", "invalid recipe: phases.1 (seq512): steps is -3; it must be positive"),
+        ("phases.0.per_device_batch=0", "invalid recipe: phases.0 (seq128): per_device_batch is 0; it must be positive"),
+        ("phases.0.accumulation=-1", "invalid recipe: phases.0 (seq128): accumulation is -1; it must be positive"),
+        ("phases.0.warmup_steps=-1", "invalid recipe: phases.0 (seq128): warmup_steps is -1; it must lie in 0...600 (the phase's steps)"),
+        ("phases.0.warmup_steps=601", "invalid recipe: phases.0 (seq128): warmup_steps is 601; it must lie in 0...600 (the phase's steps)"),
+        ("phases.1.optimizer_state=keepp", "invalid recipe: \(tiny): phases.1.optimizer_state: \"keepp\" is not one of fresh, keep"),
+        ("phases.1.schedule=new", "invalid recipe: \(tiny): phases.1.schedule: \"new\" is not one of fresh, keep"),
+        ("phases.0.decay=cosin", "invalid recipe: \(tiny): phases.0.decay: \"cosin\" is not one of linear, cosine"),
+        ("sharding=zero9", "invalid recipe: \(tiny): sharding: \"zero9\" is not one of replicated, optimizer, gradients, parameters"),
+        ("optimizer.weight_decay_mask=none", "invalid recipe: \(tiny): optimizer.weight_decay_mask: \"none\" is not one of bertin, matrices, all"),
+        ("phases.0.steps=abc", "invalid recipe: \(tiny): phases.0.steps has the wrong type (expected an integer)"),
+        ("phases.0.learning_rate=fast", "invalid recipe: \(tiny): phases.0.learning_rate has the wrong type (expected a number)"),
+        ("devices=two", "invalid recipe: \(tiny): devices has the wrong type (expected an integer)"),
+        ("eval_every=0", "invalid recipe: intervals must be positive"),
+    ])
+    func badValuesAreNamed(override: String, expected: String) {
+        #expect(message([override]) == expected)
+    }
+
+    @Test func badFilesAreNamed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-recipes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let broken = folder.appendingPathComponent("broken.yaml").path
+        try "name: x\nphases: [\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let text = message { _ = try Recipe.load(path: broken, overrides: []) }
+        #expect(text.hasPrefix("invalid recipe: \(broken): not YAML: 3:1"), "\(text)")
+        #expect(message { _ = try Recipe.load(path: broken + ".missing", overrides: []) }.contains(broken + ".missing"))
+        let unknownModel = message { _ = try Recipe.load(path: Self.tiny, overrides: ["model.type=llama"]) }
+        #expect(unknownModel == "invalid recipe: --set model.type=llama: model.type: \"llama\" is not one of gptj, roberta", "\(unknownModel)")
+    }
+
+    func message(_ body: () throws -> Void) -> String {
+        do { try body() } catch { return "\(error)" }
+        return "no error"
+    }
+}

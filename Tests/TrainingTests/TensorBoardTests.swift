@@ -8,6 +8,22 @@ import Testing
         #expect(crc32c([]) == 0)
     }
 
+    /// The same events as TensorBoard's own RecordWriter wrote them (Scripts/reference/
+    /// make-tensorboard-fixture.py, which also read them back with TensorBoard's CRC-checking
+    /// loader): our framing, masked CRCs and protobuf encoding give the same bytes.
+    @Test func eventsAreByteForByteWhatTensorBoardWrites() throws {
+        let fixture = Bundle.module.url(forResource: "Fixtures/tensorboard/events.fixture", withExtension: nil)!
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-tb-\(UUID().uuidString)").path
+        var times = [1700000000.0, 1700000001.25, 1700000002.5, 1700000003.75].makeIterator()
+        let writer = try TensorBoardWriter(folder: folder) { times.next()! }
+        try writer.add([("train/loss", 2.5)], step: 7)
+        try writer.add([("train/loss", 1.0e-3), ("train/learning_rate", 6.0e-4)], step: 300)
+        try writer.add([("eval/masked_lm_accuracy_with_a_long_tag_name", -0.125)], step: 123456789)
+        let ours = try Data(contentsOf: URL(fileURLWithPath: writer.path)), theirs = try Data(contentsOf: fixture)
+        #expect(ours.count == theirs.count && ours == theirs,
+                "\(ours.count) bytes vs TensorBoard's \(theirs.count); first difference at \(zip(ours, theirs).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(ours.count, theirs.count))")
+    }
+
     @Test func recordsAreFramedAsTFRecord() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertin-tb-\(UUID().uuidString)").path
         let writer = try TensorBoardWriter(folder: folder)

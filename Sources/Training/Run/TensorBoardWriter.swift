@@ -6,15 +6,18 @@ import Foundation
 public final class TensorBoardWriter {
     public let path: String
     private let handle: FileHandle
+    /// Seconds since 1970 for each event's wall_time (a fixed clock in tests).
+    private let clock: () -> Double
 
-    public init(folder: String) throws {
+    public init(folder: String, clock: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {
+        self.clock = clock
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         path = URL(fileURLWithPath: folder).appendingPathComponent("events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host)").path
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var event = Protobuf()
-        event.double(1, Date().timeIntervalSince1970)
+        event.double(1, clock())
         event.bytes(3, Array("brain.Event:2".utf8))
         try write(record: event.data)
     }
@@ -31,7 +34,7 @@ public final class TensorBoardWriter {
             summary.bytes(1, entry.data)
         }
         var event = Protobuf()
-        event.double(1, Date().timeIntervalSince1970)
+        event.double(1, clock())
         event.varint(2, UInt64(bitPattern: Int64(step)))
         event.bytes(5, summary.data)
         try write(record: event.data)

@@ -79,6 +79,7 @@ public final class TrainingRun {
             log("run \(recipe.name): \(model.modelType), \(model.parameterCount) parameters, \(layout.devices) devices on \(layout.ranks) rank(s)"
                 + (trainer.shards != nil ? ", state sharded (\(trainer.sharding.rawValue))" : "") + ", \(recipe.totalSteps) steps")
         }
+        try checkInputs(ofPhasesAfter: trainer.step, model: model)
         let logger = runtime.isMain ? try RunLogger(folder: checkpoints.folder, accuracyName: objective.accuracyName, print: log) : nil
         if let platform { try logger?.appendMetrics(["step": trainer.step, "platform": platform.fields]) }
         var summary = Summary()
@@ -103,7 +104,7 @@ public final class TrainingRun {
         if !resumedInside { try startPhase(index, trainer: trainer) }
         let rows = try TokenRows(directory: phase.rows, split: "train")
         try check(rows, fit: model, phase: phase)
-        let evalRows = try? TokenRows(directory: phase.rows, split: "eval")
+        let evalRows = try evaluationRows(phase)
         let perUpdate = phase.perDeviceBatch * phase.accumulation
         let loader = try BatchLoader(rows: rows, globalBatchSize: perUpdate * layout.devices, devices: layout.devices,
                                      seed: RunSeed.loader(recipe.seed, phase: index))
@@ -181,6 +182,20 @@ public final class TrainingRun {
         }
     }
 
+    /// The rows (train and eval) of every phase still to run, and the `initialize_from` checkpoint
+    /// of every phase still to start, checked before the first step: a later phase's missing or
+    /// damaged input must not end a run hours in.
+    func checkInputs(ofPhasesAfter step: Int, model: any LanguageModel) throws {
+        let starts = recipe.phaseStarts
+        for (index, phase) in recipe.phases.enumerated() where step < starts[index] + phase.steps {
+            try check(try TokenRows(directory: phase.rows, split: "train"), fit: model, phase: phase)
+            _ = try evaluationRows(phase, warn: false)
+            if let source = phase.initializeFrom, step <= starts[index], !FileManager.default.fileExists(atPath: source) {
+                throw TrainingError.invalidRecipe("phases.\(index).initialize_from: \(source): no such file")
+            }
+        }
+    }
+
     func check(_ rows: TokenRows, fit model: any LanguageModel, phase: Recipe.Phase) throws {
         guard rows.sequenceLength <= model.maxSequenceLength else {
             throw TrainingError.invalidRecipe("phase \(phase.name): rows of \(rows.sequenceLength) tokens are longer than the model's \(model.maxSequenceLength) positions")
@@ -188,6 +203,26 @@ public final class TrainingRun {
         guard rows.index.vocabularySize <= model.vocabularySize else {
             throw TrainingError.invalidRecipe("phase \(phase.name): rows use a vocabulary of \(rows.index.vocabularySize), the model has \(model.vocabularySize)")
         }
+    }
+
+    /// The phase's eval split, or nil with a warning naming the index when it has none or holds
+    /// fewer rows than one global batch. A split the index names that cannot be read (a missing or
+    /// truncated shard) is an error, not a reason to train without evaluating.
+    func evaluationRows(_ phase: Recipe.Phase, warn: Bool = true) throws -> TokenRows? {
+        let index = URL(fileURLWithPath: phase.rows).appendingPathComponent("index.json").path
+        guard try TokenRows.index(in: phase.rows).splits["eval"] != nil else {
+            if runtime.isMain && warn { log("warning: \(index) has no eval split: phase \(phase.name) trains without evaluation") }
+            return nil
+        }
+        let rows = try TokenRows(directory: phase.rows, split: "eval")
+        let global = phase.perDeviceBatch * layout.devices
+        guard rows.count >= global else {
+            if runtime.isMain && warn {
+                log("warning: \(index): the eval split's \(rows.count) rows are fewer than one global batch of \(global): phase \(phase.name) trains without evaluation")
+            }
+            return nil
+        }
+        return rows
     }
 
     /// Eval-mode loss and accuracy over the first `eval_batches` global batches of the eval split,
