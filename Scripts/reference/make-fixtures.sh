@@ -13,4 +13,7 @@ python=$("$root/Scripts/reference/setup-venv.sh")
 "$python" "$root/Scripts/reference/make-classification-fixture.py" >/dev/null
 "$python" "$root/Scripts/reference/make-downstream-fixture.py" 2>/dev/null
 "$python" "$root/Scripts/reference/make-ngram-fixture.py"
+"$python" "$root/Scripts/reference/make-tokenizer-fixture.py"
+"$python" "$root/Scripts/reference/make-training-fixture.py"
+"$python" "$root/Scripts/reference/make-tensorboard-fixture.py"
 "$root/Scripts/reference/make-kenlm-fixture.sh" >/dev/null

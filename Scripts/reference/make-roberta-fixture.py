@@ -2,11 +2,13 @@
 batch, and transformers' eval-mode logits, loss and every parameter gradient.
 
 Writes Tests/ModelsTests/Fixtures/tiny-roberta/{config.json, model.safetensors} (the model, as
-transformers saves it) and Tests/ModelsTests/Fixtures/tiny-roberta-expected.safetensors:
+transformers saves it), tiny-roberta-bf16/ (the same weights saved in bfloat16) and
+Tests/ModelsTests/Fixtures/tiny-roberta-expected.safetensors:
 input_ids, attention_mask, labels (int64 [B, T]), position_ids (what transformers derives),
 logits [B, T, V], loss [], and gradients.<state_dict name> for every trainable parameter.
 Pinned packages: Scripts/reference/requirements.txt.
 """
+import copy
 import json
 import pathlib
 
@@ -35,6 +37,10 @@ with torch.no_grad():
         else:
             parameter.copy_(0.1 * torch.randn_like(parameter))
 model.save_pretrained(fixtures / "tiny-roberta")
+# The same weights as transformers saves them in bfloat16 (torch's round to nearest even): what
+# `bertin convert --dtype bfloat16` must write, and a BF16 directory to import.
+# (A copy: .to() converts in place, and the references below must come from the float32 weights.)
+copy.deepcopy(model).to(torch.bfloat16).save_pretrained(fixtures / "tiny-roberta-bf16")
 
 # Three rows of 16: full, padded at the end, and one with a pad in the middle (RoBERTa position ids
 # come from input_ids, so that pad gets position 1 and later tokens keep counting).
