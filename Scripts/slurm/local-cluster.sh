@@ -3,6 +3,8 @@
 # munge, slurmctld + slurmd on this host (config in $SLURM_DIR, default /tmp/bertin-slurm).
 #   Scripts/slurm/local-cluster.sh start | stop
 # Prints `export SLURM_CONF=…` on start. Needs root; installs slurm-wlm and munge when missing.
+# `stop` ends only the daemons `start` started (their pids are recorded in $SLURM_DIR/started):
+# on a machine that already runs a real SLURM or munge, those are never touched.
 set -euo pipefail
 dir=${SLURM_DIR:-/tmp/bertin-slurm}
 case "${1:?usage: local-cluster.sh start|stop}" in
@@ -13,7 +15,13 @@ start)
     [ -s /etc/munge/munge.key ] || dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
     chown -R munge:munge /etc/munge /run/munge /var/log/munge /var/lib/munge 2>/dev/null || true
     chmod 400 /etc/munge/munge.key
-    pgrep -x munged >/dev/null || sudo -u munge munged 2>/dev/null || munged --force
+    : > "$dir/started.new"
+    # Record what this script starts, by pid, so that `stop` ends exactly that.
+    started() { sleep 1; pgrep -n -x "$1" >> "$dir/started.new" || true; }
+    if ! pgrep -x munged >/dev/null; then
+        sudo -u munge munged 2>/dev/null || munged --force
+        started munged
+    fi
     host=$(hostname -s)
     cpus=$(nproc)
     memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
@@ -43,14 +51,22 @@ NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF
     export SLURM_CONF=$dir/slurm.conf
-    pgrep -x slurmctld >/dev/null || slurmctld -c
-    pgrep -x slurmd >/dev/null || slurmd -c
+    if ! pgrep -x slurmctld >/dev/null; then slurmctld -c; started slurmctld; fi
+    if ! pgrep -x slurmd >/dev/null; then slurmd -c; started slurmd; fi
+    cat "$dir/started.new" >> "$dir/started" && rm -f "$dir/started.new"
     for _ in $(seq 1 30); do sinfo -h -o %T 2>/dev/null | grep -qE "idle|mixed|allocated" && break; sleep 1; done
     scontrol update nodename="$host" state=resume 2>/dev/null || true
     echo "export SLURM_CONF=$dir/slurm.conf"
     ;;
 stop)
-    pkill -x slurmd || true
-    pkill -x slurmctld || true
+    [ -f "$dir/started" ] || { echo "local-cluster.sh: nothing recorded in $dir/started: no daemon of ours to stop"; exit 0; }
+    while read -r pid; do
+        [ -n "$pid" ] || continue
+        name=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+        case $name in
+            slurmd|slurmctld|munged) kill "$pid" && echo "stopped $name ($pid)";;
+        esac
+    done < "$dir/started"
+    rm -f "$dir/started"
     ;;
 esac
