@@ -2,7 +2,8 @@
 that our reader takes files it did not write. Also `--check FILE`: reads one of our checkpoints with
 h5py, verifies every checksum and prints the layout (the reverse direction, run by hand).
 
-Writes Tests/CheckpointingTests/Fixtures/h5py-written.h5. Pinned packages: requirements.txt.
+Writes Tests/CheckpointingTests/Fixtures/h5py-written.h5, and h5py-version-2.h5 and
+h5py-without-{model_config,recipe,progress-step}.h5 (the same file damaged). Pinned packages: requirements.txt.
 """
 import pathlib
 import sys
@@ -22,17 +23,20 @@ def text(file, name, value):
                         chunks=(1,), fletcher32=True)
 
 
-def write(path):
+def write(path, version=1, omit=()):
     with h5py.File(path, "w") as f:
-        dataset(f, "format_version", np.array([1], dtype="<i8"))
-        text(f, "model_config", '{"model_type": "test"}')
-        text(f, "recipe", "name: h5py-fixture\nsteps: 3\n")
+        dataset(f, "format_version", np.array([version], dtype="<i8"))
+        if "model_config" not in omit:
+            text(f, "model_config", '{"model_type": "test"}')
+        if "recipe" not in omit:
+            text(f, "recipe", "name: h5py-fixture\nsteps: 3\n")
         shapes = {"layer.weight": (2, 3), "layer.bias": (3,)}
         for group, offset in (("params", 0.0), ("optimizer/mu", 100.0), ("optimizer/nu", 200.0)):
             for name, shape in shapes.items():
                 dataset(f, f"{group}/{name}", (offset + np.arange(np.prod(shape), dtype="<f4") * 0.25).reshape(shape))
         dataset(f, "optimizer/count", np.array([3], dtype="<i8"))
-        dataset(f, "progress/step", np.array([3], dtype="<i8"))
+        if "progress/step" not in omit:
+            dataset(f, "progress/step", np.array([3], dtype="<i8"))
         dataset(f, "progress/seed", np.array([-2], dtype="<i8"))  # the bit pattern of UInt64.max - 1
         dataset(f, "progress/data/rows", np.array([12], dtype="<i8"))
 
@@ -52,4 +56,9 @@ if __name__ == "__main__":
         check(sys.argv[2])
     else:
         root = pathlib.Path(__file__).resolve().parents[2]
-        write(root / "Tests/CheckpointingTests/Fixtures/h5py-written.h5")
+        fixtures = root / "Tests/CheckpointingTests/Fixtures"
+        write(fixtures / "h5py-written.h5")
+        # Damaged in the ways a reader must name: another format version, a missing metadata dataset.
+        write(fixtures / "h5py-version-2.h5", version=2)
+        for name in ("model_config", "recipe", "progress/step"):
+            write(fixtures / f"h5py-without-{name.replace('/', '-')}.h5", omit=(name,))

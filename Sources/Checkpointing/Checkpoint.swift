@@ -154,7 +154,7 @@ public enum Checkpoint {
         let file = try HDF5File.open(at: path)
         let version = try file.readIntegers(at: "/format_version")
         guard version == [formatVersion] else {
-            throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version), this build reads version \(formatVersion)")
+            throw CheckpointError.dataset(path: path, dataset: "/format_version", reason: "is \(version.map(String.init).joined(separator: ", ")), this build reads version \(formatVersion)")
         }
         if file.exists("/shards") { try ShardedCheckpoint.checkShards(of: file) }
         return file

@@ -28,6 +28,13 @@ public struct CorpusReader {
     public func readFile(_ path: String, _ body: (Document) throws -> Void) throws -> CorpusReport {
         let reader = try LineReader(path: path)
         var report = CorpusReport(files: 1)
+        // Content decides how a file is read; a name that says otherwise, or nothing at all to
+        // read, is worth a word (a download cut short, a shard renamed by hand).
+        if reader.bytesRead == 0 {
+            warn("\(path): the file is empty")
+        } else if path.hasSuffix(".gz") && !reader.isGzip {
+            warn("\(path): named .gz but holds no gzip data; read as plain JSON lines")
+        }
         var warned = 0
         func skip(_ reason: String, _ line: Int) {
             report.skipped[reason, default: 0] += 1
@@ -42,7 +49,8 @@ public struct CorpusReader {
                 skip("malformed JSON", reader.lineNumber)
                 continue
             }
-            guard let documentText = object["text"] as? String else { skip("no text field", reader.lineNumber); continue }
+            guard let field = object["text"] else { skip("no text field", reader.lineNumber); continue }
+            guard let documentText = field as? String else { skip("text is not a string", reader.lineNumber); continue }
             report.documents += 1
             try body(Document(text: documentText, json: Array(line), file: path, line: reader.lineNumber))
         }

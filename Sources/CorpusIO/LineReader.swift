@@ -7,7 +7,8 @@ public final class LineReader {
     public let path: String
     private let file: UnsafeMutablePointer<FILE>
     private var stream = z_stream()
-    private let isGzip: Bool
+    /// Whether the file starts with gzip's magic bytes (the name does not decide).
+    public let isGzip: Bool
     private var input = [UInt8](repeating: 0, count: 1 << 20)
     private var buffer: [UInt8] = []
     private var start = 0

@@ -76,8 +76,8 @@ func message(_ body: () throws -> Void) -> String {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
         let text = message { _ = try Checkpoint.read(from: path, into: try ParameterStore(layout: layout, roles: roles)) }
-        #expect(text.hasPrefix(path + ": "), "\(text)")
-        #expect(text.contains("truncated") || text.contains("dataset"), "\(text)")
+        // Half the file loses HDF5's superblock's end-of-file address: the library refuses to open it.
+        #expect(text == "\(path): not a readable HDF5 file (truncated or corrupt?)", "\(text)")
         #expect(message { _ = try Checkpoint.read(from: path + ".missing", into: store) } == "\(path).missing: no such file")
     }
 

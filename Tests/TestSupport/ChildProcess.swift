@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A child process of a test that cannot hang the suite: its stdout and stderr (together) are
 /// drained while it runs, every wait has a deadline, and a child that outlives its deadline is
@@ -25,13 +28,17 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        // A full pipe would stall the child: read on a thread of its own until every writer is gone.
-        let reader = pipe.fileHandleForReading
+        // A full pipe would stall the child: read on a thread of its own until every writer is
+        // gone. Plain read(2), retried on EINTR: FileHandle.availableData traps when a signal (a
+        // child's SIGCHLD) interrupts it.
+        let descriptor = pipe.fileHandleForReading.fileDescriptor
         Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                lock.lock(); collected.append(chunk); lock.unlock()
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                lock.lock(); collected.append(contentsOf: buffer[0..<count]); lock.unlock()
             }
             drained.signal()
         }.start()

@@ -34,6 +34,27 @@ extension MPITrainingTests {
         #expect(try Self.state(newest.path) == expected, "the run continued from step 16 bit for bit")
     }
 
+    /// With every checkpoint damaged, --resume ends with an error naming each one and why; it
+    /// neither starts over nor writes anything.
+    @Test func everyCheckpointCorruptEndsResumeNamingThem() throws {
+        let run = Self.folder("all-damaged")
+        #expect(try Self.train(ranks: nil, output: run, Self.shortRun).status == 0)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.hasPrefix("step-") }.sorted()
+        #expect(checkpoints == ["step-00000008.h5", "step-00000016.h5", "step-00000020.h5"])
+        for name in checkpoints {
+            let url = run.appendingPathComponent(name)
+            let data = try Data(contentsOf: url)
+            try data.prefix(data.count / 3).write(to: url)
+        }
+        let resumed = try Self.train(ranks: nil, output: run, Self.shortRun, resume: true)
+        #expect(resumed.status != 0)
+        #expect(resumed.output.contains("--resume: no checkpoint in \(run.path) loads: "), "\(resumed.output)")
+        for name in checkpoints {
+            #expect(resumed.output.contains("warning: skipping checkpoint \(run.appendingPathComponent(name).path): \(run.appendingPathComponent(name).path): "), "\(name): \(resumed.output)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.hasPrefix("step-") }.sorted() == checkpoints, "nothing new was written")
+    }
+
     @Test func recipeDriftIsNamedAndRefusedUnlessAllowed() throws {
         let run = Self.folder("drift")
         #expect(try Self.train(ranks: nil, output: run, Self.shortRun).status == 0)
