@@ -25,7 +25,8 @@ bounded() {
         echo "== the pass ran past ${limit} s and was killed; tests still running then:"
         awk '/^◇ Test .* started/ { name = $0; sub(/^◇ Test /, "", name); sub(/ started.*$/, "", name); order[n++] = name }
              /^(✔|✘) Test .* (passed|failed|skipped)/ { name = $0; sub(/^(✔|✘) Test /, "", name); sub(/ (passed|failed|skipped).*$/, "", name); done[name] = 1 }
-             END { for (i = 0; i < n; i++) if (!(order[i] in done)) print "    " order[i] }' "$log"
+             END { for (i = 0; i < n; i++) if (!(order[i] in done)) { print "    " order[i]; left++ }
+                   if (!left) print "    none had started (the build was still running)" }' "$log"
     fi
     return "$pass"
 }

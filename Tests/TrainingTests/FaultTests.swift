@@ -81,6 +81,35 @@ extension MPITrainingTests {
         #expect(kills == 12)
     }
 
+    /// SIGKILL while a checkpoint is being written (its hidden temporary exists): the checkpoints
+    /// already there all load, none is half-written under its name, and the resumed run removes the
+    /// temporary, names it, and ends with the uninterrupted run's bits.
+    @Test func killInsideACheckpointWriteKeepsThePreviousWhole() throws {
+        let steps = ["phases.0.steps=40", "phases.1.steps=4", "checkpoint_every=2", "keep_checkpoints=50"]
+        let straight = Self.folder("write-straight")
+        #expect(try Self.train(ranks: nil, output: straight, steps).status == 0)
+        let run = Self.folder("write-killed")
+        func temporaries() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? []).filter { $0.hasPrefix(".step-") && $0.contains(".partial-") }
+        }
+        var caught: [String] = []
+        let killed = try Self.train(ranks: nil, output: run, steps) { job in
+            try job.waitUntil("a checkpoint's temporary file", seconds: 120, polling: 0.0005) { caught = temporaries(); return !caught.isEmpty }
+            kill(job.process.processIdentifier, SIGKILL)
+        }
+        #expect(killed.status != 0)
+        print("killed inside the write of \(caught)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.hasPrefix("step-") }.sorted()
+        for name in left { #expect(throws: Never.self, "\(name) loads whole") { _ = try Self.state(run.appendingPathComponent(name).path) } }
+        #expect(!left.contains(String(caught.first?.dropFirst().split(separator: ".").first ?? "") + ".h5"), "the checkpoint being written is not there: \(left)")
+
+        let resumed = try Self.train(ranks: nil, output: run, steps, resume: true)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        for name in caught { #expect(resumed.output.contains("removed \(run.appendingPathComponent(name).path), left by a checkpoint write that was interrupted"), "\(resumed.output)") }
+        #expect(temporaries().isEmpty)
+        #expect(try Self.state(run.appendingPathComponent("step-00000044.h5").path) == (try Self.state(straight.appendingPathComponent("step-00000044.h5").path)))
+    }
+
     /// A rank frozen with SIGSTOP (a hung node, a dead link: it never answers) leaves the other
     /// waiting in a collective; the watchdog ends the job and names what it waited for. Frozen as
     /// soon as it appears, the other rank waits in MPI start-up instead.

@@ -32,6 +32,18 @@ struct CheckpointPolicy {
 
     func newest() -> URL? { checkpoints().last?.url }
 
+    /// Removes the hidden temporaries (`.step-*.h5.partial-<pid>`, file or folder) that a process
+    /// killed inside a checkpoint write left behind; returns their paths. Call on the main rank
+    /// before the run writes: a live writer's temporary has this run's pid and is never there yet.
+    func removeStaleTemporaries() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        return names.filter { $0.hasPrefix(".step-") && $0.contains(".partial-") }.sorted().map { name in
+            let path = folder.appendingPathComponent(name).path
+            try? FileManager.default.removeItem(atPath: path)
+            return path
+        }
+    }
+
     func prune() {
         for old in checkpoints().filter({ !kept.contains($0.step) }).dropLast(keepNewest) { ShardedCheckpoint.remove(old.url.path) }
     }

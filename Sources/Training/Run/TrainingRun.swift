@@ -70,6 +70,9 @@ public final class TrainingRun {
         let platform = runtime.isMain ? PlatformReport.measure() : nil
         platform?.logLines.forEach(log)
         var position: [String: Int64] = [:]
+        if runtime.isMain {
+            for stale in checkpoints.removeStaleTemporaries() { log("removed \(stale), left by a checkpoint write that was interrupted") }
+        }
         if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
             position = contents.progress.dataPosition
             if runtime.isMain { log("resuming from \(latest.path) at step \(trainer.step)") }
