@@ -78,10 +78,12 @@ let package = Package(
         // transformers directories (config.json and safetensors, sharded or not) to and from checkpoints, for every registered family.
         .target(name: "Interop", dependencies: ["AtomicFiles", "Models", "Tensor", "Checkpointing", "CheckpointedModels"], swiftSettings: commonSettings),
 
+        .target(name: "Fuzzing", dependencies: ["Checkpointing", "Corpus", "CorpusIO", "Downstream", "Interop", "NGram", "Optimization", "Tensor", "Tokenization", "Training", "Kernels"],
+                swiftSettings: commonSettings),
         .executableTarget(
             name: "bertin",
             dependencies: [
-                "AtomicFiles", "Tensor", "Kernels", "Models", "Objectives", "Optimization", "Checkpointing", "CheckpointedModels", "Interop", "Training", "Finetuning", "Corpus", "CorpusIO", "NGram", "Tokenization", "Downstream", "Distributed", "CBLAS", "CMPI", "CHDF5", "CZlib",
+                "AtomicFiles", "Tensor", "Kernels", "Models", "Objectives", "Optimization", "Checkpointing", "CheckpointedModels", "Interop", "Training", "Finetuning", "Corpus", "CorpusIO", "NGram", "Tokenization", "Downstream", "Distributed", "Fuzzing", "CBLAS", "CMPI", "CHDF5", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),

@@ -76,8 +76,10 @@ public final class TokenRows: @unchecked Sendable {
             guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
                 throw CorpusError.unreadableFile(path: path, reason: "cannot read the shard (missing?)")
             }
-            let expected = shard.rows * index.sequenceLength * index.bytesPerToken
-            guard bytes.count == expected else {
+            // Checked arithmetic: the row count and the length come from the index.
+            let (rowBytes, overflowA) = index.sequenceLength.multipliedReportingOverflow(by: index.bytesPerToken)
+            let (expected, overflowB) = shard.rows.multipliedReportingOverflow(by: rowBytes)
+            guard shard.rows >= 0, index.sequenceLength > 0, !overflowA, !overflowB, bytes.count == expected else {
                 throw CorpusError.invalidInput(path: path, reason: "holds \(bytes.count) bytes, the index promises \(shard.rows) rows = \(expected) bytes (truncated?)")
             }
             shards.append((bytes, first, shard.rows))

@@ -21,6 +21,18 @@ public struct SafeTensorsFile {
     public let metadata: [String: String]
     private let data: Data
 
+    /// The product of `shape`, nil for a negative dimension or a product past Int's range.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
+
     static let elementSizes = ["F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "F64": 8, "U8": 1, "I8": 1, "BOOL": 1]
 
     public init(path: String) throws {
@@ -47,11 +59,12 @@ public struct SafeTensorsFile {
                 throw fail("tensor \(name) has no valid dtype, shape and data_offsets")
             }
             guard let size = Self.elementSizes[dtype] else { throw fail("tensor \(name) has unsupported dtype \(dtype)") }
-            let range = (dataStart + offsets[0])..<(dataStart + offsets[1])
-            guard offsets[0] >= 0, offsets[0] <= offsets[1], range.upperBound <= data.count else {
+            // Checked before any arithmetic: the offsets and the shape come from the file.
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= data.count - dataStart else {
                 throw fail("tensor \(name) lies outside the file (bytes \(offsets) after a \(dataStart)-byte header, \(data.count) in all; truncated?)")
             }
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) * size == range.count else {
+            let range = (dataStart + offsets[0])..<(dataStart + offsets[1])
+            guard let elements = Self.elementCount(shape), elements.multipliedReportingOverflow(by: size) == (range.count, false) else {
                 throw fail("tensor \(name) of shape \(shape) and dtype \(dtype) does not fill its \(range.count) bytes")
             }
             tensors[name] = TensorInfo(dtype: dtype, shape: shape, bytes: range)

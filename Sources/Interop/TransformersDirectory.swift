@@ -48,21 +48,25 @@ public enum TransformersDirectory {
         }
         let weights = try TransformersWeights(directory: directory)
         let names = type(of: model).transformersNames
-        let store = try model.makeParameterStore()
+        // Every tensor is found and its shape checked before the store is allocated: a config
+        // that implies a far larger model than the weights (or a damaged one) must not allocate it.
+        var stored: [String: String] = [:]
         var types = Set<String>()
-        for entry in store.entries {
-            var name = entry.name
+        for (parameter, shape) in model.layout {
+            var name = parameter
             if weights.files[name] == nil, let alias = names.aliases[name], weights.files[alias] != nil { name = alias }
             guard weights.files[name] != nil else {
                 throw InteropError.invalidFile(path: weights.folder.path, reason: "has no tensor \(name), which \(model.modelType) needs")
             }
             let info = try weights.info(name)
-            guard info.shape == entry.shape else {
-                throw InteropError.invalidFile(path: weights.path(of: name), reason: "tensor \(name) has shape \(info.shape), config.json implies \(entry.shape)")
+            guard info.shape == shape else {
+                throw InteropError.invalidFile(path: weights.path(of: name), reason: "tensor \(name) has shape \(info.shape), config.json implies \(shape)")
             }
             types.insert(info.dtype)
-            try store.set(entry.name, to: try weights.floats(name))
+            stored[parameter] = name
         }
+        let store = try model.makeParameterStore()
+        for entry in store.entries { try store.set(entry.name, to: try weights.floats(stored[entry.name]!)) }
         for (copy, original) in names.tied where weights.files[copy] != nil {
             guard try weights.floats(copy) == (try store.value(original).scalars) else {
                 throw InteropError.invalidFile(path: weights.path(of: copy), reason: "\(copy) differs from \(original): untied weights are not supported")

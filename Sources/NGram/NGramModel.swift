@@ -60,6 +60,7 @@ public final class NGramModel: @unchecked Sendable {
             let search = ProbingSearch(base: file.bytes.baseAddress!, layout: layout)
             guard search.vocabularyVersion == 0 else { throw fail("probing vocabulary version \(search.vocabularyVersion); kenlm 0.3.0 writes 0") }
             guard UInt64(search.bound) <= header.counts[0] + 1 else { throw fail("the vocabulary's bound \(search.bound) exceeds the \(header.counts[0]) unigrams") }
+            guard search.vocabularyIDs(below: search.bound) else { throw fail("the vocabulary table holds a word id at or past its bound \(search.bound) (damaged?)") }
             try self.init(path: path, form: .probing, search: .probing(search), counts: header.counts, backing: file)
             end = layout.end
         case .trie, .quantizedTrie, .arrayTrie, .quantizedArrayTrie:

@@ -59,9 +59,16 @@ extension BPETokenizer {
         }
         var special: [String: Int32] = [:]
         for case let token as [String: Any] in root["added_tokens"] as? [Any] ?? [] {
-            if let content = token["content"] as? String, let id = token["id"] as? Int, token["special"] as? Bool ?? true { special[content] = Int32(id) }
+            if let content = token["content"] as? String, let id = token["id"] as? Int, token["special"] as? Bool ?? true {
+                guard let id32 = Int32(exactly: id) else { throw fail("added token \"\(content)\" has id \(id), outside 32 bits") }
+                special[content] = id32
+            }
         }
-        var ids = vocabulary.mapValues { Int32($0) }
+        var ids: [String: Int32] = [:]
+        for (token, id) in vocabulary {
+            guard let id32 = Int32(exactly: id) else { throw fail("token \"\(token)\" has id \(id), outside 32 bits") }
+            ids[token] = id32
+        }
         for (token, id) in special { ids[token] = id }
         try self.init(vocabulary: ids, merges: merges, specialTokens: special, source: path,
                       postProcessor: try Self.postProcessor(root["post_processor"], special: special, path: path))

@@ -45,7 +45,12 @@ public final class BPETokenizer: @unchecked Sendable {
     public init(vocabulary: [String: Int32], merges mergeTexts: [(String, String)], specialTokens: [String: Int32], source: String,
                 postProcessor: PostProcessor? = nil) throws {
         func fail(_ reason: String) -> CorpusError { .invalidInput(path: source, reason: reason) }
-        let size = Int((vocabulary.values.max() ?? -1) + 1)
+        // Ids are dense in every real vocabulary (a few gaps at most): a table sized by the largest
+        // id must stay within what the file's entries can back, not 2^31 slots for one bad number.
+        let size = Int(vocabulary.values.max() ?? -1) + 1
+        guard size <= 2 * vocabulary.count + 1024 else {
+            throw fail("the largest token id is \(size - 1) for \(vocabulary.count) tokens (ids must be nearly dense)")
+        }
         var tokens = [[UInt8]](repeating: [], count: size)
         var ids: [[UInt8]: Int32] = [:]
         for (text, id) in vocabulary {

@@ -30,6 +30,8 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// Keep only each block's input during forward and recompute the block in backward (less
     /// memory for long rows, about one more forward of compute; the same bits).
     public var recompute: Bool = false
+    /// Where the recipe was read from (its path, or the override that last changed it), for errors.
+    public var source = "recipe"
 
     /// `type` names the model family (transformers' `model_type`: roberta, gptj); the other keys
     /// are the family's (see its config's `RecipeSection`) and are handed to the registry as they are.
@@ -90,10 +92,12 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     /// Throws unless the recipe can run with `ranks` MPI ranks.
     public func validate(ranks: Int) throws {
-        func require(_ condition: Bool, _ reason: String) throws { if !condition { throw TrainingError.invalidRecipe(reason) } }
+        func require(_ condition: Bool, _ reason: String) throws { if !condition { throw TrainingError.invalidRecipe("\(source): \(reason)") } }
         try require(!phases.isEmpty, "no phases")
         try require(devices > 0 && devices % ranks == 0, "devices: \(devices) do not divide over \(ranks) MPI ranks (use -np dividing \(devices))")
-        try require(evalEvery > 0 && checkpointEvery > 0 && keepCheckpoints > 0 && logEvery > 0, "intervals must be positive")
+        for (key, value) in [("eval_every", evalEvery), ("checkpoint_every", checkpointEvery), ("keep_checkpoints", keepCheckpoints), ("log_every", logEvery)] {
+            try require(value > 0, "\(key) is \(value); it must be positive")
+        }
         for (index, phase) in phases.enumerated() {
             for (key, value) in [("per_device_batch", phase.perDeviceBatch), ("accumulation", phase.accumulation), ("steps", phase.steps)] {
                 try require(value > 0, "phases.\(index) (\(phase.name)): \(key) is \(value); it must be positive")
@@ -140,6 +144,7 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     public static func parse(_ text: String, source: String, overrides: [String] = []) throws -> (recipe: Recipe, text: String) {
         var tree: Any
+        try RecipeNesting.check(text, source: source)
         do { tree = try Yams.load(yaml: text) ?? [:] } catch { throw TrainingError.invalidRecipe("\(source): not YAML: \(error)") }
         try RecipeKeys.check(tree, source: source)
         for override in overrides {
@@ -149,7 +154,8 @@ public struct Recipe: Codable, Equatable, Sendable {
         let resolved = try Yams.dump(object: tree, sortKeys: true)
         do {
             let decoder = YAMLDecoder()
-            let recipe = try decoder.decode(Recipe.self, from: resolved, userInfo: [:])
+            var recipe = try decoder.decode(Recipe.self, from: resolved, userInfo: [:])
+            recipe.source = source
             return (recipe, resolved)
         } catch let DecodingError.keyNotFound(key, context) {
             throw TrainingError.invalidRecipe("\(source): missing \(dotted(context.codingPath + [key]))")

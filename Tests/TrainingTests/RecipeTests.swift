@@ -45,7 +45,7 @@ import Training
         #expect(throws: TrainingError.invalidRecipe("override phases.5.steps=1: 5 is not an index of a 2-element list")) {
             _ = try load("tiny-smoke.yaml", ["phases.5.steps=1"])
         }
-        #expect(throws: TrainingError.invalidRecipe("devices: 8 do not divide over 3 MPI ranks (use -np dividing 8)")) {
+        #expect(throws: TrainingError.invalidRecipe("\(Self.root.appendingPathComponent("Recipes/tiny-smoke.yaml").path): devices: 8 do not divide over 3 MPI ranks (use -np dividing 8)")) {
             try load("tiny-smoke.yaml").validate(ranks: 3)
         }
         let missing = Self.root.appendingPathComponent("Recipes/tiny-smoke.yaml").path
@@ -91,12 +91,12 @@ import Training
     }
 
     @Test(arguments: [
-        ("phases.0.steps=0", "invalid recipe: phases.0 (seq128): steps is 0; it must be positive"),
-        ("phases.1.steps=-3", "invalid recipe: phases.1 (seq512): steps is -3; it must be positive"),
-        ("phases.0.per_device_batch=0", "invalid recipe: phases.0 (seq128): per_device_batch is 0; it must be positive"),
-        ("phases.0.accumulation=-1", "invalid recipe: phases.0 (seq128): accumulation is -1; it must be positive"),
-        ("phases.0.warmup_steps=-1", "invalid recipe: phases.0 (seq128): warmup_steps is -1; it must lie in 0...600 (the phase's steps)"),
-        ("phases.0.warmup_steps=601", "invalid recipe: phases.0 (seq128): warmup_steps is 601; it must lie in 0...600 (the phase's steps)"),
+        ("phases.0.steps=0", "invalid recipe: \(tiny): phases.0 (seq128): steps is 0; it must be positive"),
+        ("phases.1.steps=-3", "invalid recipe: \(tiny): phases.1 (seq512): steps is -3; it must be positive"),
+        ("phases.0.per_device_batch=0", "invalid recipe: \(tiny): phases.0 (seq128): per_device_batch is 0; it must be positive"),
+        ("phases.0.accumulation=-1", "invalid recipe: \(tiny): phases.0 (seq128): accumulation is -1; it must be positive"),
+        ("phases.0.warmup_steps=-1", "invalid recipe: \(tiny): phases.0 (seq128): warmup_steps is -1; it must lie in 0...600 (the phase's steps)"),
+        ("phases.0.warmup_steps=601", "invalid recipe: \(tiny): phases.0 (seq128): warmup_steps is 601; it must lie in 0...600 (the phase's steps)"),
         ("phases.1.optimizer_state=keepp", "invalid recipe: \(tiny): phases.1.optimizer_state: \"keepp\" is not one of fresh, keep"),
         ("phases.1.schedule=new", "invalid recipe: \(tiny): phases.1.schedule: \"new\" is not one of fresh, keep"),
         ("phases.0.decay=cosin", "invalid recipe: \(tiny): phases.0.decay: \"cosin\" is not one of linear, cosine"),
@@ -105,7 +105,7 @@ import Training
         ("phases.0.steps=abc", "invalid recipe: \(tiny): phases.0.steps has the wrong type (expected an integer)"),
         ("phases.0.learning_rate=fast", "invalid recipe: \(tiny): phases.0.learning_rate has the wrong type (expected a number)"),
         ("devices=two", "invalid recipe: \(tiny): devices has the wrong type (expected an integer)"),
-        ("eval_every=0", "invalid recipe: intervals must be positive"),
+        ("eval_every=0", "invalid recipe: \(tiny): eval_every is 0; it must be positive"),
     ])
     func badValuesAreNamed(override: String, expected: String) {
         #expect(message([override]) == expected)

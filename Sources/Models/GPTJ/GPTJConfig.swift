@@ -50,7 +50,9 @@ public struct GPTJConfig: Codable, Equatable, Sendable {
         func require(_ condition: Bool, _ reason: String) throws {
             if !condition { throw ModelError.invalidConfig(reason) }
         }
-        try require([vocabularySize, positionCount, hiddenSize, layerCount, headCount, innerSize].allSatisfy { $0 > 0 }, "every size must be positive")
+        try ConfigBounds.check([("vocab_size", vocabularySize, ConfigBounds.vocabulary), ("n_positions", positionCount, ConfigBounds.positions),
+                                ("n_embd", hiddenSize, ConfigBounds.width), ("n_layer", layerCount, ConfigBounds.layers),
+                                ("n_head", headCount, ConfigBounds.width), ("n_inner", intermediateSize ?? 1, 4 * ConfigBounds.width)])
         try require(hiddenSize % headCount == 0, "n_embd \(hiddenSize) is not a multiple of n_head \(headCount)")
         try require(rotaryDimension > 0 && rotaryDimension % 2 == 0 && rotaryDimension <= headSize,
                     "rotary_dim \(rotaryDimension) must be even, positive and at most the head size \(headSize)")

@@ -56,11 +56,13 @@ public struct RobertaConfig: Codable, Equatable, Sendable {
         func require(_ condition: Bool, _ reason: String) throws {
             if !condition { throw ModelError.invalidConfig(reason) }
         }
-        try require([vocabularySize, hiddenSize, layerCount, headCount, intermediateSize, typeVocabularySize].allSatisfy { $0 > 0 },
-                    "every size must be positive")
+        try ConfigBounds.check([("vocab_size", vocabularySize, ConfigBounds.vocabulary), ("hidden_size", hiddenSize, ConfigBounds.width),
+                                ("num_hidden_layers", layerCount, ConfigBounds.layers), ("num_attention_heads", headCount, ConfigBounds.width),
+                                ("intermediate_size", intermediateSize, 4 * ConfigBounds.width), ("type_vocab_size", typeVocabularySize, ConfigBounds.vocabulary),
+                                ("max_position_embeddings", maxPositionEmbeddings, ConfigBounds.positions)])
         try require(hiddenSize % headCount == 0, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(headCount)")
-        try require(maxPositionEmbeddings > paddingTokenID + 1, "max_position_embeddings \(maxPositionEmbeddings) leaves no position after the padding offset \(paddingTokenID + 1)")
         try require((0..<vocabularySize).contains(paddingTokenID), "pad_token_id \(paddingTokenID) is outside the vocabulary")
+        try require(maxPositionEmbeddings > paddingTokenID + 1, "max_position_embeddings \(maxPositionEmbeddings) leaves no position after the padding offset \(paddingTokenID + 1)")
         try require((0..<1).contains(hiddenDropout) && (0..<1).contains(attentionDropout), "dropout probabilities must lie in [0, 1)")
         try require(hiddenActivation == "gelu", "hidden_act \"\(hiddenActivation)\" is not supported (RoBERTa uses \"gelu\")")
     }

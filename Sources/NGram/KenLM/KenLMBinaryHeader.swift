@@ -73,12 +73,18 @@ struct KenLMBinaryHeader: Equatable {
         guard structure != .restProbing else { throw fail("KenLM's probing-with-rest-costs form (build_binary -r) is not supported; build the default probing form") }
         guard version == structure.searchVersion else { throw fail("the \(structure) have version \(version); kenlm 0.3.0 writes \(structure.searchVersion)") }
         guard order >= 2 else { throw fail("KenLM binary of order \(order); an n-gram model has order 2 or more") }
-        guard probingMultiplier >= 1 else { throw fail("probing multiplier \(probingMultiplier) is below 1") }
+        // kenlm's default is 1.5; a multiplier past 64 would size tables no file of this size holds.
+        guard probingMultiplier >= 1, probingMultiplier <= 64 else { throw fail("probing multiplier \(probingMultiplier) is outside 1...64") }
         self.structure = structure
         let countsStart = fixed + Self.fixedWidthSize
         guard bytes.count >= countsStart + 8 * order else { throw fail("truncated inside the header") }
         counts = (0..<order).map { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: countsStart + 8 * $0, as: UInt64.self)) }
         guard counts.allSatisfy({ $0 > 0 && $0 < 1 << 57 }) else { throw fail("implausible n-gram counts \(counts)") }
+        // Every n-gram takes at least 4 bytes of the file (a quantised trie's smallest entry), so
+        // counts the file cannot hold are refused before any table is sized from them.
+        guard counts.allSatisfy({ $0 <= UInt64(bytes.count) / 4 }) else {
+            throw fail("the header declares \(counts) n-grams, more than a \(bytes.count)-byte file holds (truncated or damaged?)")
+        }
     }
 
     init(counts: [UInt64], probingMultiplier: Float, structure: Structure, hasVocabulary: Bool) {

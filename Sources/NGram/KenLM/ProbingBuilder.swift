@@ -79,6 +79,14 @@ struct ProbingBuilder {
         guard counts.count >= 2 else { throw fail("a model of order \(counts.count); kenlm's structures need order 2 or more") }
         guard counts.count <= 6 else { throw fail("order \(counts.count): kenlm 0.3.0 is built for order 6 at most (KENLM_MAX_ORDER)") }
         guard counts.allSatisfy({ $0 > 0 }) else { throw fail("an order with no n-grams (counts \(counts))") }
+        // Tables are sized from the declared counts before a line is read: a count the file cannot
+        // hold (each n-gram line takes 4 bytes or more, and deflate expands at most 1032-fold) is
+        // refused here instead of allocating for it.
+        let fileBytes = UInt64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        let backing = fileBytes * (reader.isGzip ? 1032 : 1) / 4 + 1
+        guard counts.allSatisfy({ $0 <= backing }), counts.reduce(0, { $0 + min($1, backing) }) <= backing else {
+            throw fail("the \\data\\ section declares \(counts) n-grams, more than a \(fileBytes)-byte file holds")
+        }
 
         let header = KenLMBinaryHeader(counts: counts, probingMultiplier: multiplier, structure: .probing, hasVocabulary: true)
         let layout = ProbingLayout(header: header)

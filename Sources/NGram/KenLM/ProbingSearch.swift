@@ -60,10 +60,12 @@ struct ProbingSearch: NGramSearch {
     var vocabularyVersion: UInt32 { base.loadUnaligned(fromByteOffset: layout.vocabulary, as: UInt32.self) }
 
     /// Linear probing from `key mod buckets`; key 0 marks an empty slot. Returns the value's address.
+    /// At most one pass over the table: kenlm's tables always keep an empty slot, but a damaged
+    /// file's may not, and a lookup must end anyway.
     @inline(__always)
     static func find(_ key: UInt64, in table: UnsafeRawPointer, buckets: UInt64, entrySize: Int) -> UnsafeRawPointer? {
         var slot = key % buckets
-        while true {
+        for _ in 0..<buckets {
             let entry = table + Int(slot) * entrySize
             let stored = entry.loadUnaligned(as: UInt64.self)
             if stored == key { return entry + 8 }
@@ -71,6 +73,18 @@ struct ProbingSearch: NGramSearch {
             slot += 1
             if slot == buckets { slot = 0 }
         }
+        return nil
+    }
+
+    /// Whether every word id the vocabulary table stores is below `limit`: a damaged file's may
+    /// not be, and scoring such a word would read past the unigram table. One pass at load.
+    func vocabularyIDs(below limit: UInt32) -> Bool {
+        let table = base + layout.vocabulary + 8
+        for slot in 0..<Int(layout.vocabularyBuckets) {
+            let entry = table + slot * ProbingLayout.vocabularyEntry
+            if entry.loadUnaligned(as: UInt64.self) != 0, (entry + 8).loadUnaligned(as: UInt32.self) >= limit { return false }
+        }
+        return true
     }
 
     @inline(__always)

@@ -23,6 +23,8 @@ struct TrieSearch: NGramSearch {
         /// Quantisation tables of this order (probability, backoff), when quantised.
         var probabilityBins: UnsafePointer<Float>?
         var backoffBins: UnsafePointer<Float>?
+        /// Records in this order: a child range read from a damaged file is checked against it.
+        var entries: UInt64 = 0
     }
 
     let order: Int
@@ -118,6 +120,7 @@ struct TrieSearch: NGramSearch {
                 level.offsets = UnsafeBufferPointer(start: (base + aligned + 8).assumingMemoryBound(to: UInt64.self), count: arrayCount)
             }
             level.totalBits = wordBits + level.valueBits + level.nextBits
+            level.entries = entries
             let packedBytes = Int(((1 + entries) * level.totalBits + 7) / 8) + 8
             try need(arrayBytes + packedBytes, "\(n)-gram array")
             level.bits = base + offset + arrayBytes
@@ -128,6 +131,7 @@ struct TrieSearch: NGramSearch {
         self.middles = middles
         var longest = Level(bits: base + offset, totalBits: 0, valueBits: quantization?.probability ?? 31, nextBits: 0)
         longest.totalBits = wordBits + longest.valueBits
+        longest.entries = counts[order - 1]
         longest.probabilityBins = bins(order - 2).0
         let longestBytes = Int(((1 + counts[order - 1]) * longest.totalBits + 7) / 8) + 8
         try need(longestBytes, "\(order)-gram array")
@@ -168,6 +172,8 @@ struct TrieSearch: NGramSearch {
     /// keys are unique within a parent, so both find the same record).
     @inline(__always)
     private func find(_ word: UInt32, in level: Level, _ node: Node) -> UInt64? {
+        // kenlm's files always give ranges inside the level; a damaged one's could point anywhere.
+        guard node.begin <= node.end, node.end <= level.entries else { return nil }
         var low = node.begin, high = node.end
         let key = UInt64(word)
         while low < high {
