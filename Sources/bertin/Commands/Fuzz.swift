@@ -18,8 +18,13 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Work folder for inputs and kept failures (default: a new temporary folder).") var work: String?
     @Option(help: "Seconds one input may take before the run ends as hung.") var hangSeconds = 10.0
     @Option(help: "Address-space limit in GiB: an allocation a file cannot back fails instead of swapping.") var memoryGb = 8
+    @Flag(help: "Print the target names, one per line, and exit.") var list = false
 
     func run() throws {
+        if list {
+            FuzzTargets.all.forEach { print($0.name) }
+            return
+        }
         let chosen = target.isEmpty ? FuzzTargets.all : try target.map { name in
             guard let found = FuzzTargets.all.first(where: { $0.name == name }) else {
                 throw ValidationError("unknown target \(name) (known: \(FuzzTargets.all.map(\.name).joined(separator: ", ")))")
