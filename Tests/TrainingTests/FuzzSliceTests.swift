@@ -41,10 +41,10 @@ import Testing
     /// parser's stack; ARPA counts no file holds; a probing lookup in a full table (hang), a stored
     /// word id past the unigrams, a trie child range past its level; a token-rows size product
     /// overflowing; a config implying GPT-J-6B allocated before its weights were checked, and a
-    /// width whose 4x overflowed.
+    /// width whose 4x overflowed; a checkpoint's metadata dataset declaring a huge extent (a hang).
     @Test(arguments: [("safetensors", 7, 2000), ("tokenizer.json", 7, 2000), ("recipe", 7, 2000), ("arpa", 7, 2000),
                       ("kenlm-binary", 7, 2000), ("kenlm-binary", 13, 3000), ("token-rows-index", 11, 2000), ("token-rows-shard", 11, 2000),
-                      ("config.json", 13, 2000), ("config.json", 15, 2000)])
+                      ("config.json", 13, 2000), ("config.json", 15, 2000), ("checkpoint", 4, 4000)])
     func foundCrashesStayFixed(target: String, seed: Int, inputs: Int) throws {
         let (status, reports, output) = try Self.fuzz([target], seed: seed, inputs: inputs)
         #expect(status == 0 && reports.first?.inputs == inputs && reports.first?.unnamedErrors == 0, "\(output.suffix(3000))")
