@@ -198,7 +198,7 @@ final class HDF5File {
                 let shape = try self.shape(of: dataset, fail)
                 guard shape.count == 1 else { throw fail("has shape \(shape), expected a list") }
                 try requireType(dataset, class: H5T_INTEGER, size: 8, fail)
-                try requireBacked(bytes: shape[0].multipliedReportingOverflow(by: 8), fail)
+                try requireBacked(count: shape[0], of: 8, fail)
                 var values = [Int64](repeating: 0, count: shape[0])
                 if shape[0] > 0, H5Dread(dataset, chdf5_native_int64(), chdf5_space_all(), chdf5_space_all(), chdf5_default(), &values) < 0 {
                     throw fail("reading failed (checksum mismatch or corrupt data)")
@@ -215,7 +215,7 @@ final class HDF5File {
                 defer { H5Tclose(type) }
                 guard H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) == 0 else { throw fail("is not a fixed-length string") }
                 guard try self.shape(of: dataset, fail) == [1] else { throw fail("is not a single string") }
-                try requireBacked(bytes: (H5Tget_size(type), false), fail)
+                try requireBacked(count: 1, of: H5Tget_size(type), fail)
                 var bytes = [UInt8](repeating: 0, count: H5Tget_size(type))
                 guard H5Dread(dataset, type, chdf5_space_all(), chdf5_space_all(), chdf5_default(), &bytes) >= 0 else {
                     throw fail("reading failed (checksum mismatch or corrupt data)")
@@ -229,10 +229,11 @@ final class HDF5File {
     /// Metadata datasets (counts, ranges, texts) hold at most what the file's bytes hold: our files
     /// store them uncompressed and allocated. A damaged file declaring more (a huge extent over
     /// unallocated chunks) is refused before anything that size is allocated or read.
-    func requireBacked(bytes: (partialValue: Int, overflow: Bool), _ fail: (String) -> CheckpointError) throws {
+    func requireBacked(count: Int, of size: Int, _ fail: (String) -> CheckpointError) throws {
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard !bytes.overflow, bytes.partialValue <= fileBytes else {
-            throw fail("declares \(bytes.overflow ? "more than 2^63" : String(bytes.partialValue)) bytes in a \(fileBytes)-byte file (damaged?)")
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, bytes <= fileBytes else {
+            throw fail("declares \(count) values of \(size) bytes in a \(fileBytes)-byte file (damaged?)")
         }
     }
 

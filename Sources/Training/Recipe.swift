@@ -30,7 +30,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// Keep only each block's input during forward and recompute the block in backward (less
     /// memory for long rows, about one more forward of compute; the same bits).
     public var recompute: Bool = false
-    /// Where the recipe was read from (its path, or the override that last changed it), for errors.
+    /// Where the recipe was read from (its path, as `parse` was given it), named by validation errors.
     public var source = "recipe"
 
     /// `type` names the model family (transformers' `model_type`: roberta, gptj); the other keys

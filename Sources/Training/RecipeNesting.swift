@@ -15,14 +15,18 @@ enum RecipeNesting {
                 index = line.index(after: index)
             }
             if blockLevel / 2 > limit { throw TrainingError.invalidRecipe("\(source): nested more than \(limit) levels deep") }
-            for byte in line {
+            var previous = UInt8(ascii: " ")
+            scan: for byte in line {
+                defer { previous = byte }
                 if let open = quote {
                     if byte == open { quote = nil }
                     continue
                 }
                 switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
-                case UInt8(ascii: "#"): break
+                // A quote opens a quoted scalar only where a scalar starts (an apostrophe inside a word does not).
+                case UInt8(ascii: "\""), UInt8(ascii: "'") where Array(" \t[{,:".utf8).contains(previous): quote = byte
+                // YAML's comment starts at a # after whitespace (or at the line's start); nothing after it nests.
+                case UInt8(ascii: "#") where previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t"): break scan
                 case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1; deepest = max(deepest, depth)
                 case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
                 default: continue

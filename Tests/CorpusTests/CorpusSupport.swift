@@ -36,11 +36,7 @@ func runBertin(_ arguments: [String], ranks: Int? = nil, seconds: Double = 480,
                background: ((ChildProcess) throws -> Void)? = nil) throws -> BertinOutcome {
     let bertin = repositoryRoot.appendingPathComponent(".build/release/bertin").path
     #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
-    var environment = ProcessInfo.processInfo.environment
-    environment["BERTIN_THREADS"] = "1"
-    environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-    environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-    environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+    let environment = ChildProcess.bertinEnvironment
     let child = try ranks.map { try ChildProcess("/usr/bin/env", ["mpirun", "-np", String($0), bertin] + arguments, environment: environment) }
         ?? ChildProcess(bertin, arguments, environment: environment)
     do { try background?(child) } catch { child.killTree(); throw error }

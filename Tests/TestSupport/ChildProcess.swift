@@ -91,6 +91,18 @@ public final class ChildProcess: @unchecked Sendable {
         return (process.terminationStatus, output)
     }
 
+    /// This process's environment for a `bertin` child: one compute thread (OpenBLAS's threaded
+    /// sgemm rounds differently on some cores, which is not what most tests compare), and Open MPI
+    /// allowed to run as root and to oversubscribe the cores.
+    public static var bertinEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["BERTIN_THREADS"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+        return environment
+    }
+
     /// SIGKILL to the child and every process below it.
     public func killTree() {
         let pid = process.processIdentifier

@@ -88,13 +88,7 @@ import Training
                           removing unset: [String] = [], seconds: Double = 480,
                           background: ((ChildProcess) throws -> Void)? = nil) throws -> Outcome {
         #expect(FileManager.default.isExecutableFile(atPath: bertin), "build bertin first: swift build -c release --product bertin")
-        var environment = ProcessInfo.processInfo.environment
-        // One compute thread everywhere: OpenBLAS's multi-threaded sgemm may round differently from
-        // its single-threaded one, which is not what these tests compare.
-        environment["BERTIN_THREADS"] = "1"
-        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+        var environment = ChildProcess.bertinEnvironment
         for key in unset { environment[key] = nil }
         for (key, value) in extra { environment[key] = value }
         let (executable, command) = ranks.map { ("/usr/bin/env", ["mpirun"] + mpirunOptions + ["-np", String($0), bertin] + arguments) } ?? (bertin, arguments)
