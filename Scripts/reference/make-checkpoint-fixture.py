@@ -3,7 +3,10 @@ that our reader takes files it did not write. Also `--check FILE`: reads one of 
 h5py, verifies every checksum and prints the layout (the reverse direction, run by hand).
 
 Writes Tests/CheckpointingTests/Fixtures/h5py-written.h5, and h5py-version-2.h5 and
-h5py-without-{model_config,recipe,progress-step}.h5 (the same file damaged). Pinned packages: requirements.txt.
+h5py-without-{model_config,recipe,progress-step}.h5 (the same file damaged), all in HDF5 1.10's
+checksummed file format as our writer uses; and h5py-old-format.h5, the same checkpoint in h5py's
+default (earliest, unchecksummed) format, which our reader refuses by name. Pinned packages:
+requirements.txt.
 """
 import pathlib
 import sys
@@ -23,8 +26,8 @@ def text(file, name, value):
                         chunks=(1,), fletcher32=True)
 
 
-def write(path, version=1, omit=()):
-    with h5py.File(path, "w") as f:
+def write(path, version=1, omit=(), libver=("v110", "v110")):
+    with h5py.File(path, "w", libver=libver) as f:
         dataset(f, "format_version", np.array([version], dtype="<i8"))
         if "model_config" not in omit:
             text(f, "model_config", '{"model_type": "test"}')
@@ -58,6 +61,7 @@ if __name__ == "__main__":
         root = pathlib.Path(__file__).resolve().parents[2]
         fixtures = root / "Tests/CheckpointingTests/Fixtures"
         write(fixtures / "h5py-written.h5")
+        write(fixtures / "h5py-old-format.h5", libver=None)
         # Damaged in the ways a reader must name: another format version, a missing metadata dataset.
         write(fixtures / "h5py-version-2.h5", version=2)
         for name in ("model_config", "recipe", "progress/step"):

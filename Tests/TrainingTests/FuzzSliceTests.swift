@@ -6,13 +6,9 @@ import Testing
 /// crash the process, run past the hang limit, or fail with an error that does not name its file.
 @Suite struct FuzzSliceTests {
     static let inputsPerTarget = 2000
-    /// Every target but "checkpoint": libhdf5 1.10.8 (Debian 12) itself crashes on some damaged
-    /// files (heap corruption, a wild read in H5F__accum_read under H5Lexists; replay with
-    /// `bertin fuzz --target checkpoint --seed 2026` or `--seed 14`, 2000 inputs), which no check of
-    /// ours can prevent. It stays in Scripts/fuzz/run's campaign, reported as open.
     static let targets = ["safetensors", "transformers-directory", "config.json", "tokenizer.json", "vocab.json", "merges.txt", "recipe",
-                          "arpa", "arpa.gz", "kenlm-binary", "token-rows-index", "token-rows-shard", "corpus-jsonl", "corpus-gzip",
-                          "conll", "conllu", "classification-jsonl"]
+                          "checkpoint", "arpa", "arpa.gz", "kenlm-binary", "token-rows-index", "token-rows-shard", "corpus-jsonl",
+                          "corpus-gzip", "conll", "conllu", "classification-jsonl"]
 
     struct Report: Decodable { let target: String; let inputs: Int; let accepted: Int; let refused: Int; let unnamedErrors: Int; let longestSeconds: Double }
 
@@ -41,10 +37,11 @@ import Testing
     /// parser's stack; ARPA counts no file holds; a probing lookup in a full table (hang), a stored
     /// word id past the unigrams, a trie child range past its level; a token-rows size product
     /// overflowing; a config implying GPT-J-6B allocated before its weights were checked, and a
-    /// width whose 4x overflowed; a checkpoint's metadata dataset declaring a huge extent (a hang).
+    /// width whose 4x overflowed. (The checkpoint campaign's finds, two libhdf5 crashes and a hang,
+    /// are kept as files: CheckpointErrorTests.)
     @Test(arguments: [("safetensors", 7, 2000), ("tokenizer.json", 7, 2000), ("recipe", 7, 2000), ("arpa", 7, 2000),
                       ("kenlm-binary", 7, 2000), ("kenlm-binary", 13, 3000), ("token-rows-index", 11, 2000), ("token-rows-shard", 11, 2000),
-                      ("config.json", 13, 2000), ("config.json", 15, 2000), ("checkpoint", 4, 4000)])
+                      ("config.json", 13, 2000), ("config.json", 15, 2000)])
     func foundCrashesStayFixed(target: String, seed: Int, inputs: Int) throws {
         let (status, reports, output) = try Self.fuzz([target], seed: seed, inputs: inputs)
         #expect(status == 0 && reports.first?.inputs == inputs && reports.first?.unnamedErrors == 0, "\(output.suffix(3000))")

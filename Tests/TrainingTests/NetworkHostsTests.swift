@@ -29,7 +29,8 @@ extension MPITrainingTests {
 
     @Test func twoNetworkHostsAgreeSurviveAHostAndALinkAndResume() throws {
         #expect(geteuid() == 0, "network namespaces need root")
-        #expect(try Self.command("/bin/bash", [Self.hostsScript, "up", "2"]) == 0)
+        // Without the namespaces nothing below can run: stop here, named, instead of timing out job by job.
+        try #require(try Self.command("/bin/bash", [Self.hostsScript, "up", "2"]) == 0, "Scripts/cluster/netns-hosts.sh up 2 failed")
         defer { _ = try? Self.command("/bin/bash", [Self.hostsScript, "down"]) }
         let twoHosts = ["host1 slots=2", "host2 slots=2"]
 
