@@ -76,7 +76,7 @@ let package = Package(
         // Fine-tuning data: CoNLL / CoNLL-U / JSON lines readers, word alignment, seqeval-exact metrics.
         .target(name: "Downstream", dependencies: ["Tokenization"], swiftSettings: commonSettings),
         // transformers directories (config.json and safetensors, sharded or not) to and from checkpoints, for every registered family.
-        .target(name: "Interop", dependencies: ["AtomicFiles", "Models", "Tensor", "Checkpointing", "CheckpointedModels"], swiftSettings: commonSettings),
+        .target(name: "Interop", dependencies: ["AtomicFiles", "Models", "Tensor", "Checkpointing", "CheckpointedModels", "Optimization"], swiftSettings: commonSettings),
 
         .target(name: "Fuzzing", dependencies: ["Checkpointing", "Corpus", "CorpusIO", "Downstream", "Interop", "NGram", "Optimization", "Tensor", "Tokenization", "Training", "Kernels"],
                 swiftSettings: commonSettings),

@@ -13,29 +13,27 @@ bash Scripts/setup-debian.sh
 swift build -c release --product bertin
 set +e
 # Each pass is bounded (BERTIN_SUITE_LIMIT seconds, default 40 min, well under CI's 90): a pass that
-# runs past it is killed, and the tests that had started and not finished are named. The full log
-# of the last pass is kept in .build/test-log.txt.
+# runs past it is killed, and the tests that had started and not finished are named
+# (Scripts/test-still-running.awk). Each pass's full log is kept in .build/test-log-<pass>.txt.
 limit=${BERTIN_SUITE_LIMIT:-2400}
-log=.build/test-log.txt
 filter() { grep --line-buffered -v -E '^(◇ Test|✔ Test case)'; }
 bounded() {
+    local log=.build/test-log-$1.txt
+    shift
     timeout --kill-after=30 "$limit" "$@" 2>&1 | tee "$log" | filter
     local pass=${PIPESTATUS[0]}
     if [ "$pass" -eq 124 ] || [ "$pass" -eq 137 ]; then
         echo "== the pass ran past ${limit} s and was killed; tests still running then:"
-        awk '/^◇ Test .* started/ { name = $0; sub(/^◇ Test /, "", name); sub(/ started.*$/, "", name); order[n++] = name }
-             /^(✔|✘) Test .* (passed|failed|skipped)/ { name = $0; sub(/^(✔|✘) Test /, "", name); sub(/ (passed|failed|skipped).*$/, "", name); done[name] = 1 }
-             END { for (i = 0; i < n; i++) if (!(order[i] in done)) { print "    " order[i]; left++ }
-                   if (!left) print "    none had started (the build was still running)" }' "$log"
+        awk -f Scripts/test-still-running.awk "$log"
     fi
     return "$pass"
 }
-bounded swift test -c release
+bounded all swift test -c release
 status=$?
 if [ "$(uname -m)" = x86_64 ] && [ -z "${OPENBLAS_CORETYPE:-}" ]; then
     for core in Prescott Haswell; do
         echo "== Tensor and Models suites on OpenBLAS core $core (OPENBLAS_CORETYPE=$core)"
-        OPENBLAS_CORETYPE=$core bounded swift test -c release --skip-build --filter 'TensorTests|ModelsTests'
+        OPENBLAS_CORETYPE=$core bounded "$core" swift test -c release --skip-build --filter 'TensorTests|ModelsTests'
         pass=$?
         [ "$pass" -ne 0 ] && status=$pass
     done

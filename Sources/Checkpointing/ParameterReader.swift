@@ -19,11 +19,22 @@ extension Checkpoint {
             }
         }
 
-        /// The parameter `name`, which must have `shape`.
-        public func floats(_ name: String, shape: [Int]) throws -> [Float] {
+        /// The parameter `name`, which must have `shape`; with `slot` ("mu", "nu"), that optimizer
+        /// state of it instead.
+        public func floats(_ name: String, shape: [Int], slot: String? = nil) throws -> [Float] {
             var values = [Float](repeating: 0, count: max(1, shape.reduce(1, *)))
-            try values.withUnsafeMutableBufferPointer { try file.readFloats(at: "/params/\(name)", expecting: shape, into: $0.baseAddress!) }
+            let dataset = slot.map { "/optimizer/\($0)/\(name)" } ?? "/params/\(name)"
+            try values.withUnsafeMutableBufferPointer { try file.readFloats(at: dataset, expecting: shape, into: $0.baseAddress!) }
             return Array(values.prefix(shape.reduce(1, *)))
         }
+
+        /// Whether the checkpoint holds optimizer state (converted weights do not).
+        public var hasOptimizerState: Bool { file.exists("/optimizer") }
+
+        /// Updates the optimizer had applied.
+        public func optimizerCount() throws -> Int { Int(try Checkpoint.single(file, "/optimizer/count")) }
+
+        /// The training step the checkpoint was written at.
+        public func step() throws -> Int { Int(try Checkpoint.single(file, "/progress/step")) }
     }
 }

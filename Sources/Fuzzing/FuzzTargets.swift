@@ -25,6 +25,16 @@ public enum FuzzTargets {
                    fileName: "model.safetensors", companions: ["Tests/ModelsTests/Fixtures/tiny-roberta/config.json"]) { _, folder in
             _ = try TransformersDirectory.load(directory: folder)
         },
+        FuzzTarget(name: "flax-parameters", seeds: ["Tests/ModelsTests/Fixtures/flax-roberta/checkpoint-2/flax_model.msgpack",
+                                                   "Tests/ModelsTests/Fixtures/flax-roberta/pretrained-bf16/flax_model.msgpack"],
+                   fileName: "flax_model.msgpack", companions: ["Tests/ModelsTests/Fixtures/flax-roberta/checkpoint-2/config.json"]) { _, folder in
+            _ = try FlaxConversion.load(directory: folder)
+        },
+        FuzzTarget(name: "flax-optimizer-state", seeds: ["Tests/ModelsTests/Fixtures/flax-roberta/checkpoint-2/optimizer_state.msgpack"],
+                   fileName: "optimizer_state.msgpack", companions: ["Tests/ModelsTests/Fixtures/flax-roberta/checkpoint-2/config.json",
+                                                                     "Tests/ModelsTests/Fixtures/flax-roberta/checkpoint-2/flax_model.msgpack"]) { _, folder in
+            _ = try FlaxConversion.load(directory: folder)
+        },
         FuzzTarget(name: "config.json", seeds: ["Tests/ModelsTests/Fixtures/tiny-roberta/config.json", "Tests/ModelsTests/Fixtures/tiny-gptj/config.json"],
                    fileName: "config.json", companions: ["Tests/ModelsTests/Fixtures/tiny-roberta/model.safetensors"]) { _, folder in
             _ = try TransformersDirectory.load(directory: folder)

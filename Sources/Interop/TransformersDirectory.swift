@@ -99,19 +99,24 @@ public enum TransformersDirectory {
     public static func save(model: any TrainableModel, configJSON: String?, to directory: String, storage: SafeTensorsFile.StorageType = .float32,
                             values: (String) throws -> [Float]) throws {
         let folder = URL(fileURLWithPath: directory)  // created by the first write
-        let configPath = folder.appendingPathComponent("config.json").path
-        var config = try model.transformersConfig(mergingInto: configJSON)
-        config["architectures"] = [type(of: model).architecture]
-        config["model_type"] = model.modelType
-        config["dtype"] = storage.rawValue
-        let text = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
-        do { try AtomicFile.write(to: configPath) { try $0.write(contentsOf: text) } } catch {
-            throw InteropError.invalidFile(path: configPath, reason: "cannot write: \(error)")
-        }
+        try writeConfig(model: model, configJSON: configJSON, dtype: storage.rawValue, to: folder.appendingPathComponent("config.json").path)
         do {
             try SafeTensorsFile.write(layout: model.layout, storage: storage, to: folder.appendingPathComponent("model.safetensors").path, values: values)
         } catch let failure as AtomicFile.Failure {
             throw InteropError.invalidFile(path: failure.path, reason: failure.reason)
+        }
+    }
+
+    /// `config.json` as `save_pretrained` writes it (transformers' PyTorch and Flax models read the
+    /// same file): the family's config merged into the original's extra keys.
+    static func writeConfig(model: any TrainableModel, configJSON: String?, dtype: String, to configPath: String) throws {
+        var config = try model.transformersConfig(mergingInto: configJSON)
+        config["architectures"] = [type(of: model).architecture]
+        config["model_type"] = model.modelType
+        config["dtype"] = dtype
+        let text = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
+        do { try AtomicFile.write(to: configPath) { try $0.write(contentsOf: text) } } catch {
+            throw InteropError.invalidFile(path: configPath, reason: "cannot write: \(error)")
         }
     }
 }

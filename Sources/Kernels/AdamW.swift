@@ -18,28 +18,40 @@ public struct AdamWStep: Sendable {
         (self.learningRate, self.beta1, self.beta2, self.epsilon, self.weightDecay, self.step) =
             (learningRate, beta1, beta2, epsilon, weightDecay, step)
     }
+
+    /// β as the decimal it was written as (its shortest round-trip form: 0.98, not the float's
+    /// 0.98000001907…). optax and PyTorch hold β as a double and use 1 − β and 1 − β^t rounded to
+    /// float32; taking them from the float instead gave 1 − 0.98 = 0.019999981 where they have
+    /// 0.02, a 1e-6 relative difference in every second moment (found continuing BERTIN's optax
+    /// state).
+    public static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
+    public var oneMinusBeta1: Float { Float(1 - Self.decimal(beta1)) }
+    public var oneMinusBeta2: Float { Float(1 - Self.decimal(beta2)) }
+    /// Bias corrections 1 − β^t.
+    public var correction1: Float { Float(1 - Foundation.pow(Self.decimal(beta1), Double(step))) }
+    public var correction2: Float { Float(1 - Foundation.pow(Self.decimal(beta2), Double(step))) }
 }
 
 public func adamWUpdate(
     parameters p: UnsafeMutablePointer<Float>, firstMoment m: UnsafeMutablePointer<Float>,
     secondMoment v: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, step s: AdamWStep, count: Int
 ) {
-    let correction1 = Float(1 - Foundation.pow(Double(s.beta1), Double(s.step)))
-    let correction2 = Float(1 - Foundation.pow(Double(s.beta2), Double(s.step)))
+    let (correction1, correction2) = (s.correction1, s.correction2)
+    let (oneMinusBeta1Scalar, oneMinusBeta2Scalar) = (s.oneMinusBeta1, s.oneMinusBeta2)
     // The same Float operations in the same order as one element at a time (division and square
     // root are correctly rounded on lanes too), so lanes change no bit; they make the update
     // memory-bound instead of bound by a scalar divide chain (9% of a GPT-J step before).
     @inline(__always) func update(_ i: Int) {
         let gi = g[i]
-        let mi = s.beta1 * m[i] + (1 - s.beta1) * gi
-        let vi = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
+        let mi = s.beta1 * m[i] + oneMinusBeta1Scalar * gi
+        let vi = s.beta2 * v[i] + oneMinusBeta2Scalar * gi * gi
         m[i] = mi
         v[i] = vi
         let update = (mi / correction1) / ((vi / correction2).squareRoot() + s.epsilon)
         p[i] -= s.learningRate * (update + s.weightDecay * p[i])
     }
-    let beta1 = Vector(repeating: s.beta1), oneMinusBeta1 = Vector(repeating: 1 - s.beta1)
-    let beta2 = Vector(repeating: s.beta2), oneMinusBeta2 = Vector(repeating: 1 - s.beta2)
+    let beta1 = Vector(repeating: s.beta1), oneMinusBeta1 = Vector(repeating: oneMinusBeta1Scalar)
+    let beta2 = Vector(repeating: s.beta2), oneMinusBeta2 = Vector(repeating: oneMinusBeta2Scalar)
     let c1 = Vector(repeating: correction1), c2 = Vector(repeating: correction2)
     let epsilon = Vector(repeating: s.epsilon), rate = Vector(repeating: s.learningRate)
     @inline(__always) func updateLanes(_ i: Int) {

@@ -53,6 +53,14 @@ public struct WeightDecayMask: Sendable {
     /// mesh-transformer-jax's (BERTIN-GPT-J-6B): parameters with more than one dimension.
     public static let matrices = WeightDecayMask { $0.shape.count > 1 }
     public static let all = WeightDecayMask { _ in true }
+    /// transformers' Flax example scripts of 2021, which BERTIN's run_mlm_flax_stream.py copied:
+    /// no decay for a Flax path ending in `bias` or in `LayerNorm/scale` (our `….LayerNorm.weight`).
+    /// RoBERTa's LM head names its norm `layer_norm`, so that scale IS decayed: continuing one of
+    /// BERTIN's own Flax runs exactly needs this mask, not `bertin`'s.
+    public static let flaxExamples = WeightDecayMask { entry in
+        let parts = entry.name.split(separator: ".")
+        return !(parts.last == "bias" || Array(parts.suffix(2)) == ["LayerNorm", "weight"])
+    }
 
     /// The masks a recipe can name.
     public enum Name: String, CaseIterable, Sendable {
@@ -61,6 +69,8 @@ public struct WeightDecayMask: Sendable {
         /// ndim > 1 (mesh-transformer-jax's).
         case matrices
         case all
+        /// BERTIN's Flax scripts' literal mask (`flaxExamples`).
+        case flaxExamples = "flax-examples"
     }
 
     public init(_ name: Name) {
@@ -68,6 +78,7 @@ public struct WeightDecayMask: Sendable {
         case .bertin: self = .bertin
         case .matrices: self = .matrices
         case .all: self = .all
+        case .flaxExamples: self = .flaxExamples
         }
     }
 }

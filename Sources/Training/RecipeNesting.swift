@@ -23,8 +23,9 @@ enum RecipeNesting {
                     continue
                 }
                 switch byte {
-                // A quote opens a quoted scalar only where a scalar starts (an apostrophe inside a word does not).
-                case UInt8(ascii: "\""), UInt8(ascii: "'") where Array(" \t[{,:".utf8).contains(previous): quote = byte
+                // A quote opens a quoted scalar only where a scalar starts: YAML reads a quote inside a
+                // word (an apostrophe, `a"b`) as a plain character, so it must not hide what follows.
+                case UInt8(ascii: "\"") where scalarStarts(after: previous), UInt8(ascii: "'") where scalarStarts(after: previous): quote = byte
                 // YAML's comment starts at a # after whitespace (or at the line's start); nothing after it nests.
                 case UInt8(ascii: "#") where previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t"): break scan
                 case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1; deepest = max(deepest, depth)
@@ -36,4 +37,6 @@ enum RecipeNesting {
         }
         if deepest > limit { throw TrainingError.invalidRecipe("\(source): nested more than \(limit) levels deep") }
     }
+
+    static func scalarStarts(after previous: UInt8) -> Bool { Array(" \t[{,:".utf8).contains(previous) }
 }

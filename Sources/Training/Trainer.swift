@@ -23,7 +23,7 @@ public final class Trainer<Objective: TrainingObjective> {
     public var model: any TrainableModel { objective.model }
     public let parameters: ParameterStore
     public let optimizer: AdamW
-    public private(set) var seed: UInt64
+    public internal(set) var seed: UInt64
     public let layout: DeviceLayout
     let reducer: GradientReducer
     public let sharding: Sharding

@@ -140,11 +140,13 @@ import Testing
         // Eight lanes at a time change no bit against the same Float formula one element at a time.
         var (scalarP, scalarM, scalarV) = (randomArray(count, seed: 13), randomArray(count, seed: 14, scale: 0.1),
                                            randomArray(count, seed: 15, scale: 0.01).map { abs($0) })
-        let c1 = Float(1 - Foundation.pow(Double(step.beta1), Double(step.step)))
-        let c2 = Float(1 - Foundation.pow(Double(step.beta2), Double(step.step)))
+        // 1 − β and 1 − β^t of the decimal β (0.02 for β2 = 0.98, as optax and PyTorch have it).
+        #expect(step.oneMinusBeta2 == 0.02 && step.oneMinusBeta2 != 1 - step.beta2 && step.oneMinusBeta1 == 0.1)
+        let c1 = Float(1 - Foundation.pow(0.9, Double(step.step)))
+        let c2 = Float(1 - Foundation.pow(0.98, Double(step.step)))
         for i in 0..<count {
-            scalarM[i] = step.beta1 * scalarM[i] + (1 - step.beta1) * g[i]
-            scalarV[i] = step.beta2 * scalarV[i] + (1 - step.beta2) * g[i] * g[i]
+            scalarM[i] = step.beta1 * scalarM[i] + 0.1 * g[i]
+            scalarV[i] = step.beta2 * scalarV[i] + 0.02 * g[i] * g[i]
             let update = (scalarM[i] / c1) / ((scalarV[i] / c2).squareRoot() + step.epsilon)
             scalarP[i] -= step.learningRate * (update + step.weightDecay * scalarP[i])
         }

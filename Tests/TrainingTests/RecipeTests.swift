@@ -101,7 +101,7 @@ import Training
         ("phases.1.schedule=new", "invalid recipe: \(tiny): phases.1.schedule: \"new\" is not one of fresh, keep"),
         ("phases.0.decay=cosin", "invalid recipe: \(tiny): phases.0.decay: \"cosin\" is not one of linear, cosine"),
         ("sharding=zero9", "invalid recipe: \(tiny): sharding: \"zero9\" is not one of replicated, optimizer, gradients, parameters"),
-        ("optimizer.weight_decay_mask=none", "invalid recipe: \(tiny): optimizer.weight_decay_mask: \"none\" is not one of bertin, matrices, all"),
+        ("optimizer.weight_decay_mask=none", "invalid recipe: \(tiny): optimizer.weight_decay_mask: \"none\" is not one of bertin, matrices, all, flax-examples"),
         ("phases.0.steps=abc", "invalid recipe: \(tiny): phases.0.steps has the wrong type (expected an integer)"),
         ("phases.0.learning_rate=fast", "invalid recipe: \(tiny): phases.0.learning_rate has the wrong type (expected a number)"),
         ("devices=two", "invalid recipe: \(tiny): devices has the wrong type (expected an integer)"),
@@ -121,6 +121,22 @@ import Training
         #expect(message { _ = try Recipe.load(path: broken + ".missing", overrides: []) }.contains(broken + ".missing"))
         let unknownModel = message { _ = try Recipe.load(path: Self.tiny, overrides: ["model.type=llama"]) }
         #expect(unknownModel == "invalid recipe: --set model.type=llama: model.type: \"llama\" is not one of gptj, roberta", "\(unknownModel)")
+    }
+
+    /// Nesting is measured before the YAML parser (whose recursion a deep file would overflow)
+    /// sees the text: flow brackets outside quotes and comments. A quote inside a word is YAML's
+    /// plain character, so it hides nothing after it.
+    @Test(arguments: [
+        ("name: x\nsteps: \(String(repeating: "[", count: 500))", true),
+        ("name: BERTIN's \(String(repeating: "[", count: 500))", true),
+        ("name: say\"hi \(String(repeating: "{", count: 500))", true),
+        ("name: \"\(String(repeating: "[", count: 500))\"", false),
+        ("name: '\(String(repeating: "{", count: 500))'", false),
+        ("name: x # \(String(repeating: "[", count: 500))", false),
+    ])
+    func deepNestingIsRefusedBeforeParsing(text: String, refused: Bool) {
+        let text = message { _ = try Recipe.parse(text, source: "deep.yaml") }
+        #expect((text == "invalid recipe: deep.yaml: nested more than 64 levels deep") == refused, "\(text)")
     }
 
     func message(_ body: () throws -> Void) -> String {

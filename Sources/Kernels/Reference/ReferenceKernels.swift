@@ -207,12 +207,14 @@ public enum ReferenceKernels {
         parameters: inout [Float], firstMoment: inout [Float], secondMoment: inout [Float],
         gradients: [Float], decayMask: [Float], step s: AdamWStep
     ) {
-        let c1 = 1 - Foundation.pow(Double(s.beta1), Double(s.step))
-        let c2 = 1 - Foundation.pow(Double(s.beta2), Double(s.step))
+        // β, 1 − β and 1 − β^t of the decimal β, as optax and PyTorch hold it (AdamWStep.decimal).
+        let (b1, b2) = (AdamWStep.decimal(s.beta1), AdamWStep.decimal(s.beta2))
+        let c1 = 1 - Foundation.pow(b1, Double(s.step))
+        let c2 = 1 - Foundation.pow(b2, Double(s.step))
         for i in parameters.indices {
             let g = Double(gradients[i])
-            let m = Double(s.beta1) * Double(firstMoment[i]) + (1 - Double(s.beta1)) * g
-            let v = Double(s.beta2) * Double(secondMoment[i]) + (1 - Double(s.beta2)) * g * g
+            let m = b1 * Double(firstMoment[i]) + (1 - b1) * g
+            let v = b2 * Double(secondMoment[i]) + (1 - b2) * g * g
             firstMoment[i] = Float(m)
             secondMoment[i] = Float(v)
             let update = (m / c1) / ((v / c2).squareRoot() + Double(s.epsilon))

@@ -77,9 +77,14 @@ public struct TransformersNames: Sendable {
     public var tied: [String: String] = [:]
     /// Buffers and unused modules that files may hold; skipped on import, named in a note.
     public var ignorable: @Sendable (String) -> Bool = { _ in false }
+    /// transformers' Flax class of this family names its parameters by the PyTorch ↔ Flax rule
+    /// (LayerNorm `scale`, `embedding` tables, `[in, out]` kernels) over these names, so its Flax
+    /// checkpoints convert (Interop's FlaxConversion).
+    public var flaxFollowsTheRenameRule = false
 
-    public init(aliases: [String: String] = [:], tied: [String: String] = [:], ignorable: @escaping @Sendable (String) -> Bool = { _ in false }) {
-        (self.aliases, self.tied, self.ignorable) = (aliases, tied, ignorable)
+    public init(aliases: [String: String] = [:], tied: [String: String] = [:], ignorable: @escaping @Sendable (String) -> Bool = { _ in false },
+                flaxFollowsTheRenameRule: Bool = false) {
+        (self.aliases, self.tied, self.ignorable, self.flaxFollowsTheRenameRule) = (aliases, tied, ignorable, flaxFollowsTheRenameRule)
     }
 }
 

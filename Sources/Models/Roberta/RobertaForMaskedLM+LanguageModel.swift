@@ -16,7 +16,8 @@ extension RobertaForMaskedLM: LanguageModel {
     public static let transformersNames = TransformersNames(
         aliases: [RobertaName.headBias: "lm_head.decoder.bias"],
         tied: ["lm_head.decoder.weight": RobertaName.wordEmbeddings],
-        ignorable: { $0.hasPrefix("roberta.pooler.") || $0 == "roberta.embeddings.position_ids" })
+        ignorable: { $0.hasPrefix("roberta.pooler.") || $0 == "roberta.embeddings.position_ids" },
+        flaxFollowsTheRenameRule: true)
 
     /// Heads on the encoder alone (classification) may find a pretrained file's pooler and buffer.
     static let encoderOnlyNames = TransformersNames(

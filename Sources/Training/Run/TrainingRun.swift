@@ -76,6 +76,12 @@ public final class TrainingRun {
         if resume, let (latest, contents) = try loadNewestIntact(into: trainer) {
             position = contents.progress.dataPosition
             if runtime.isMain { log("resuming from \(latest.path) at step \(trainer.step)") }
+            if contents.recipe.isEmpty {
+                // Converted from another stack: the optimizer's state and step continue; the random
+                // draws follow this recipe's seed and the rows start from their first batch.
+                trainer.seed = recipe.seed
+                if runtime.isMain { log("\(latest.path) was converted (it holds no recipe): its data position is not ours, so the rows start from their first batch") }
+            }
             try checkDrift(from: contents.recipe, checkpoint: latest.path, allowed: allowRecipeChange)
         } else if runtime.isMain {
             try FileManager.default.createDirectory(at: checkpoints.folder, withIntermediateDirectories: true)
@@ -111,7 +117,9 @@ public final class TrainingRun {
         let perUpdate = phase.perDeviceBatch * phase.accumulation
         let loader = try BatchLoader(rows: rows, globalBatchSize: perUpdate * layout.devices, devices: layout.devices,
                                      seed: RunSeed.loader(recipe.seed, phase: index))
-        if resumedInside { try loader.restore(position) }
+        // A converted checkpoint (BERTIN's Flax state, `bertin convert --from-flax`) carries no data
+        // position of ours: its run continues from the rows' first batch.
+        if resumedInside, !position.isEmpty { try loader.restore(position) }
         let end = starts[index] + phase.steps
         let (started, firstStep) = (Date(), trainer.step)
         var last = summary
