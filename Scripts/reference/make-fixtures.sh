@@ -9,6 +9,7 @@ python=$("$root/Scripts/reference/setup-venv.sh")
 "$python" "$root/Scripts/reference/make-adamw-fixture.py"
 "$python" "$root/Scripts/reference/make-checkpoint-fixture.py"
 "$python" "$root/Scripts/reference/make-gptj-fixture.py" >/dev/null
+"$python" "$root/Scripts/reference/make-mtj-fixture.py" >/dev/null   # from tiny-gptj, just written
 "$python" "$root/Scripts/reference/make-gpt2-tokenizer-fixture.py"
 "$python" "$root/Scripts/reference/make-classification-fixture.py" >/dev/null
 "$python" "$root/Scripts/reference/make-downstream-fixture.py" 2>/dev/null
@@ -17,3 +18,5 @@ python=$("$root/Scripts/reference/setup-venv.sh")
 "$python" "$root/Scripts/reference/make-training-fixture.py"
 "$python" "$root/Scripts/reference/make-tensorboard-fixture.py"
 "$root/Scripts/reference/make-kenlm-fixture.sh" >/dev/null
+# BERTIN's own Flax stack, in its own venv (transformers 4.57.6 is the last with Flax; numpy 1.x).
+"$("$root/Scripts/reference/setup-venv-flax.sh")" "$root/Scripts/reference/make-flax-fixture.py" 2>/dev/null

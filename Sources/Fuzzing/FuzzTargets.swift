@@ -35,6 +35,13 @@ public enum FuzzTargets {
                                                                      "Tests/ModelsTests/Fixtures/flax-roberta/checkpoint-2/flax_model.msgpack"]) { _, folder in
             _ = try FlaxConversion.load(directory: folder)
         },
+        FuzzTarget(name: "npz", seeds: ["Tests/ModelsTests/Fixtures/mtj-gptj/step_7/shard_0/0.npz", "Tests/ModelsTests/Fixtures/mtj-gptj/step_7/shard_1/15.npz",
+                                       "Tests/ModelsTests/Fixtures/mtj-gptj-slim/step_7/shard_0/3.npz"], fileName: "0.npz") { path, _ in
+            let archive = try NumpyArchive(path: path)
+            for array in archive.arrays {
+                if array.descr.hasPrefix("<i") || array.descr == "<u4" { if array.count == 1 { _ = try archive.integer(array) } } else { _ = try archive.floats(array) }
+            }
+        },
         FuzzTarget(name: "config.json", seeds: ["Tests/ModelsTests/Fixtures/tiny-roberta/config.json", "Tests/ModelsTests/Fixtures/tiny-gptj/config.json"],
                    fileName: "config.json", companions: ["Tests/ModelsTests/Fixtures/tiny-roberta/model.safetensors"]) { _, folder in
             _ = try TransformersDirectory.load(directory: folder)

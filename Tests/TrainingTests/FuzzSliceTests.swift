@@ -6,7 +6,7 @@ import Testing
 /// crash the process, run past the hang limit, or fail with an error that does not name its file.
 @Suite struct FuzzSliceTests {
     static let inputsPerTarget = 2000
-    static let targets = ["safetensors", "transformers-directory", "flax-parameters", "flax-optimizer-state", "config.json", "tokenizer.json",
+    static let targets = ["safetensors", "transformers-directory", "flax-parameters", "flax-optimizer-state", "npz", "config.json", "tokenizer.json",
                           "vocab.json", "merges.txt", "recipe",
                           "checkpoint", "arpa", "arpa.gz", "kenlm-binary", "token-rows-index", "token-rows-shard", "corpus-jsonl",
                           "corpus-gzip", "conll", "conllu", "classification-jsonl"]

@@ -133,10 +133,33 @@ import Training
         ("name: \"\(String(repeating: "[", count: 500))\"", false),
         ("name: '\(String(repeating: "{", count: 500))'", false),
         ("name: x # \(String(repeating: "[", count: 500))", false),
+        // A lone CR (or NEL, LS, PS) is a YAML line break, even inside a comment.
+        ("name: x # c\r\(String(repeating: "- ", count: 500))x", true),
+        ("name: x # c\u{2028}\(String(repeating: "- ", count: 500))x", true),
     ])
     func deepNestingIsRefusedBeforeParsing(text: String, refused: Bool) {
         let text = message { _ = try Recipe.parse(text, source: "deep.yaml") }
         #expect((text == "invalid recipe: deep.yaml: nested more than 64 levels deep") == refused, "\(text)")
+    }
+
+    /// A "billion laughs": ten levels of ten aliases, which the parser would expand to 10^10
+    /// values (it ran out of memory); and a plain alias. A `*` inside a word or quotes is text.
+    @Test func aliasesAreRefused() throws {
+        var laughs = "a0: &a0 [\"x\", \"x\"]\n"
+        for level in 1...11 { laughs += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ",") + "]\n" }
+        let refused = "invalid recipe: r.yaml: uses a YAML alias (*name); recipes are read without anchors and aliases"
+        #expect(message { _ = try Recipe.parse(laughs + "name: x\n", source: "r.yaml") } == refused)
+        #expect(message { _ = try Recipe.parse("seed: &s 3\nname: *s\n", source: "r.yaml") } == refused)
+        let text = message { _ = try Recipe.parse("name: a*b\nnote: \"*x\"\n", source: "r.yaml") }
+        #expect(!text.contains("alias"), "\(text)")
+    }
+
+    /// The recipes the fuzz campaign of 2026-12-08 found crashing the YAML parser (a lone CR in a
+    /// comment, then 1,000+ nested "- "), kept as found: each is now refused by name.
+    @Test(arguments: ["recipe-seed2-exit139.yaml", "recipe-seed6-exit139.yaml", "recipe-seed10-exit139.yaml", "recipe-seed12-exit139.yaml"])
+    func theFuzzCampaignsRecipesAreRefused(file: String) {
+        let path = RecipeTests.root.appendingPathComponent("Tests/TrainingTests/Fixtures/fuzz-found/\(file)").path
+        #expect(message { _ = try Recipe.load(path: path, overrides: []) } == "invalid recipe: \(path): nested more than 64 levels deep")
     }
 
     func message(_ body: () throws -> Void) -> String {

@@ -17,6 +17,8 @@ struct Convert: ParsableCommand {
             `train --resume` continues the run; its recipe needs weight_decay_mask: flax-examples to decay \
             as BERTIN's script did)
             bertin convert --checkpoint C.h5 --to-flax DIR  (the same folder back: Flax loads it, optax continues)
+            bertin convert --from-mtj DIR/step_N --config config.json --output C.h5   (a mesh-transformer-jax \
+            GPT-J checkpoint, full or slim, any shard count; config.json is the model's transformers config)
             """)
 
     @Option(name: .customLong("from-hf"), help: "A transformers directory to import.")
@@ -27,6 +29,12 @@ struct Convert: ParsableCommand {
 
     @Option(name: .customLong("to-flax"), help: "The Flax checkpoint folder to write (with --checkpoint).")
     var toFlax: String?
+
+    @Option(name: .customLong("from-mtj"), help: "A mesh-transformer-jax checkpoint (step_N with shard_0, shard_1, …) to import.")
+    var fromMeshTransformer: String?
+
+    @Option(help: "The model's transformers config.json (with --from-mtj).")
+    var config: String?
 
     @Option(help: "The checkpoint to write (with --from-hf or --from-flax).")
     var output: String?
@@ -42,10 +50,11 @@ struct Convert: ParsableCommand {
 
     func validate() throws {
         guard SafeTensorsFile.StorageType(rawValue: dtype) != nil else { throw ValidationError("--dtype is float32, float16 or bfloat16") }
-        let sources = [fromHuggingFace, fromFlax].compactMap { $0 }.count, targets = [toHuggingFace, toFlax].compactMap { $0 }.count
+        let sources = [fromHuggingFace, fromFlax, fromMeshTransformer].compactMap { $0 }.count, targets = [toHuggingFace, toFlax].compactMap { $0 }.count
+        guard (fromMeshTransformer == nil) == (config == nil) else { throw ValidationError("--from-mtj needs --config config.json (and --config goes with --from-mtj only)") }
         switch (sources, output, checkpoint, targets) {
         case (1, .some, nil, 0), (0, nil, .some, 1): return
-        default: throw ValidationError("give --from-hf DIR or --from-flax DIR with --output C.h5, or --checkpoint C.h5 with --to-hf DIR or --to-flax DIR")
+        default: throw ValidationError("give --from-hf DIR, --from-flax DIR or --from-mtj DIR with --output C.h5, or --checkpoint C.h5 with --to-hf DIR or --to-flax DIR")
         }
     }
 
@@ -59,6 +68,11 @@ struct Convert: ParsableCommand {
             for note in imported.notes { print("note: \(note)") }
             print("wrote \(output): \(imported.model.modelType), \(imported.parameters.parameterCount) parameters, step \(imported.step)"
                   + (imported.optimizerCount.map { ", Adam state after \($0) updates" } ?? ", no optimizer state"))
+        } else if let source = fromMeshTransformer, let config, let output {
+            let imported = try MeshTransformerConversion.importCheckpoint(source, config: config, to: output)
+            for note in imported.notes { print("note: \(note)") }
+            print("wrote \(output): \(imported.model.modelType), \(imported.parameters.parameterCount) parameters, step \(imported.step)"
+                  + (imported.optimizer.map { ", Adam state after \($0.stepCount) updates" } ?? ", no optimizer state"))
         } else if let checkpoint, let directory = toFlax {
             try FlaxConversion.exportCheckpoint(checkpoint, to: directory)
             print("wrote \(directory): config.json, \(FlaxConversion.parametersFile) and, with optimizer state, \(FlaxConversion.optimizerFile) and \(FlaxConversion.trainingStateFile)")
