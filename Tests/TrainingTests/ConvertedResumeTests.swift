@@ -1,6 +1,10 @@
 import CheckpointedModels
 import Checkpointing
 import Foundation
+import Interop
+import Objectives
+import Tensor
+import Training
 import Models
 import Optimization
 import Testing
@@ -42,5 +46,29 @@ extension MPITrainingTests {
                 return object["step"] as? Int
             }
         #expect(steps9.first == 9 && steps9.last == 14, "\(steps9)")
+    }
+}
+
+/// BERTIN-GPT-J-6B's format, resumed: the tiny mesh-transformer-jax fixture (4 shards, Adam count 7)
+/// converted and trained on, its Adam state continuing.
+@Suite struct MeshTransformerResumeTests {
+    @Test func aConvertedMeshTransformerCheckpointTrainsOn() throws {
+        let fixtures = MPITrainingTests.root.appendingPathComponent("Tests/ModelsTests/Fixtures")
+        let path = MPITrainingTests.folder("mtj").appendingPathComponent("step-00000007.h5").path
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        let imported = try MeshTransformerConversion.importCheckpoint(fixtures.appendingPathComponent("mtj-gptj/step_7").path,
+                                                                      config: fixtures.appendingPathComponent("tiny-gptj/config.json").path, to: path)
+        guard let model = imported.model as? any LanguageModel else { Issue.record("not a language model"); return }
+        let trainer = try Trainer(resumingFrom: path, objective: CausalLanguageModeling(model: model),
+                                  optimizer: AdamWConfiguration(schedule: .constant(1e-3), weightDecay: 0.1), decayMask: .matrices)
+        #expect(trainer.step == 7 && trainer.optimizer.stepCount == 7)
+        let ids = (0..<24).map { Int32(3 + ($0 * 7) % 90) }
+        let batch = try TokenBatch(inputIDs: try IndexTensor(shape: [2, 12], indices: ids), attentionMask: try IndexTensor(shape: [2, 12], indices: Array(repeating: 1, count: 24)),
+                                   labels: try IndexTensor(shape: [2, 12], indices: ids))
+        var losses: [Float] = []
+        for _ in 0..<5 { losses.append(try trainer.step([[batch]]).loss) }
+        print("mesh-transformer-jax checkpoint trained on: losses \(losses)")
+        #expect(trainer.step == 12 && trainer.optimizer.stepCount == 12)
+        #expect(losses.allSatisfy(\.isFinite) && losses.last! < losses.first!, "\(losses)")
     }
 }
