@@ -19,4 +19,4 @@ python=$("$root/Scripts/reference/setup-venv.sh")
 "$python" "$root/Scripts/reference/make-tensorboard-fixture.py"
 "$root/Scripts/reference/make-kenlm-fixture.sh" >/dev/null
 # BERTIN's own Flax stack, in its own venv (transformers 4.57.6 is the last with Flax; numpy 1.x).
-"$("$root/Scripts/reference/setup-venv-flax.sh")" "$root/Scripts/reference/make-flax-fixture.py" 2>/dev/null
+"$("$root/Scripts/reference/setup-venv.sh" flax)" "$root/Scripts/reference/make-flax-fixture.py" 2>/dev/null

@@ -21,7 +21,7 @@ Writes Tests/ModelsTests/Fixtures/flax-roberta/:
 `--check DIR` (run by hand): loads a folder our `bertin convert --to-flax` wrote with
 FlaxRobertaForMaskedLM.from_pretrained and optax's state with flax.serialization.from_bytes, applies
 the 4th update from it and compares with optax's own (prints the largest differences).
-Pinned packages: Scripts/reference/requirements-flax.txt (Scripts/reference/setup-venv-flax.sh).
+Pinned packages: Scripts/reference/requirements-flax.txt (`Scripts/reference/setup-venv.sh flax`).
 """
 import json
 import pathlib

@@ -77,17 +77,14 @@ public struct SafeTensorsFile {
     /// The tensor as Float32; F16 and BF16 are widened exactly, F32 is copied bit for bit.
     public func floats(_ name: String) throws -> [Float] {
         let info = try self.info(name)
-        let bytes = data.subdata(in: info.bytes)
+        let element: StoredFloat
         switch info.dtype {
-        case "F32":
-            // The host is little-endian (x86-64, arm64), like the format: a plain copy keeps every bit.
-            return [Float](unsafeUninitializedCapacity: info.bytes.count / 4) { buffer, count in
-                count = bytes.copyBytes(to: buffer) / 4
-            }
-        case "BF16": return bytes.withUnsafeBytes { raw in (0..<(info.bytes.count / 2)).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) } }
-        case "F16": return bytes.withUnsafeBytes { raw in (0..<(info.bytes.count / 2)).map { Float(float16Bits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
+        case "F32": element = .float32
+        case "BF16": element = .bfloat16
+        case "F16": element = .float16
         default: throw InteropError.invalidFile(path: path, reason: "tensor \(name) is \(info.dtype), not a floating-point tensor")
         }
+        return data.withUnsafeBytes { raw in element.widen(raw.baseAddress! + info.bytes.lowerBound, count: info.bytes.count / element.size) }
     }
 
     public func integers(_ name: String) throws -> [Int64] {

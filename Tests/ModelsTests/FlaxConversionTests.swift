@@ -134,10 +134,7 @@ import TestSupport
     @Test func importedModelGivesFlaxsLossAndLogits() throws {
         let model = try FlaxConversion.load(directory: Fixtures.path(Self.folder))
         guard let roberta = model.model as? RobertaForMaskedLM else { Issue.record("not RoBERTa"); return }
-        func index(_ name: String) throws -> IndexTensor {
-            try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
-        }
-        let batch = try TokenBatch(inputIDs: try index("eval/input_ids"), attentionMask: try index("eval/attention_mask"), labels: try index("eval/labels"))
+        let batch = try fixtureBatch(expected, prefix: "eval/")
         let loss = Double(try model.parameters.value { p in try MaskedLanguageModeling(model: roberta).loss(p, batch: batch, mode: .evaluation).loss }.scalar)
         let flax = Double(try expected.floats("eval/loss")[0])
         print("loss after the Flax import: ours \(loss), Flax \(flax)")
@@ -189,12 +186,7 @@ import TestSupport
     // MARK: - Damaged folders
 
     /// A copy of the fixture folder with `change` applied.
-    func damaged(_ change: (URL) throws -> Void) throws -> String {
-        let copy = URL(fileURLWithPath: try Self.scratch("checkpoint-2"))
-        try FileManager.default.copyItem(atPath: Fixtures.path(Self.folder), toPath: copy.path)
-        try change(copy)
-        return copy.path
-    }
+    func damaged(_ change: (URL) throws -> Void) throws -> String { try damagedCopy(of: Self.folder, change) }
 
     func loadMessage(_ folder: String) -> String { message { _ = try FlaxConversion.load(directory: folder) } }
 

@@ -45,10 +45,7 @@ import TestSupport
     @Test func itsLossIsTransformers() throws {
         let imported = try MeshTransformerConversion.load(directory: Fixtures.path("mtj-gptj/step_7"), config: config)
         guard let model = imported.model as? GPTJForCausalLM else { Issue.record("not GPT-J"); return }
-        func index(_ name: String) throws -> IndexTensor {
-            try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
-        }
-        let batch = try TokenBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
+        let batch = try fixtureBatch(expected)
         let loss = Double(try imported.parameters.value { p in try CausalLanguageModeling(model: model).loss(p, batch: batch, mode: .evaluation).loss }.scalar)
         let theirs = Double(try expected.floats("loss")[0])
         print("mesh-transformer-jax import: loss \(loss), transformers \(theirs)")
@@ -73,13 +70,7 @@ import TestSupport
 
     // MARK: - Damaged checkpoints
 
-    func damaged(_ change: (URL) throws -> Void) throws -> String {
-        let copy = URL(fileURLWithPath: temporaryPath("step_7"))
-        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.path("mtj-gptj/step_7"), toPath: copy.path)
-        try change(copy)
-        return copy.path
-    }
+    func damaged(_ change: (URL) throws -> Void) throws -> String { try damagedCopy(of: "mtj-gptj/step_7", change) }
 
     func loadMessage(_ folder: String, config: String? = nil) -> String {
         message { _ = try MeshTransformerConversion.load(directory: folder, config: config ?? self.config) }

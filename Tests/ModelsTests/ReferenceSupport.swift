@@ -33,10 +33,20 @@ func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("bertin-models-\(UUID().uuidString)").appendingPathComponent(name).path
 }
 
+/// A copy of the fixture folder `name` (in a fresh temporary folder, under its own last name)
+/// with `change` applied: a damaged input for an error test.
+func damagedCopy(of name: String, _ change: (URL) throws -> Void) throws -> String {
+    let copy = URL(fileURLWithPath: temporaryPath(URL(fileURLWithPath: name).lastPathComponent))
+    try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: Fixtures.path(name), toPath: copy.path)
+    try change(copy)
+    return copy.path
+}
+
 /// The batch a fixture script saved beside its expected outputs (`input_ids`, `attention_mask`, `labels`).
-func fixtureBatch(_ expected: SafeTensorsFile) throws -> TokenBatch {
+func fixtureBatch(_ expected: SafeTensorsFile, prefix: String = "") throws -> TokenBatch {
     func index(_ name: String) throws -> IndexTensor {
-        try IndexTensor(shape: try expected.info(name).shape, indices: try expected.integers(name).map { Int32($0) })
+        try IndexTensor(shape: try expected.info(prefix + name).shape, indices: try expected.integers(prefix + name).map { Int32($0) })
     }
     return try TokenBatch(inputIDs: try index("input_ids"), attentionMask: try index("attention_mask"), labels: try index("labels"))
 }

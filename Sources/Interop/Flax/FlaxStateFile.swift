@@ -92,27 +92,16 @@ public final class FlaxStateFile {
             return size
         }
         guard let itemSize = FlaxArray.itemSizes[dtype] else { throw fail("array \(name) has dtype \(dtype), which is not read") }
-        var expected = itemSize
-        for size in shape {
-            let (product, overflow) = expected.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw fail("array \(name)'s shape \(shape) overflows") }
-            expected = product
-        }
+        guard let expected = StoredFloat.byteCount(of: shape, itemSize: itemSize) else { throw fail("array \(name)'s shape \(shape) overflows") }
         guard expected == bytes.count else { throw fail("array \(name) has shape \(shape) of \(dtype) (\(expected) bytes) but holds \(bytes.count) bytes") }
         return FlaxArray(shape: shape, dtype: dtype, bytes: bytes)
     }
 
     /// A floating-point array as Float32 (bfloat16 and float16 widen exactly).
     public func floats(_ array: FlaxArray, at name: String) throws -> [Float] {
-        try data.withUnsafeBytes { raw -> [Float] in
-            let base = raw.baseAddress! + array.bytes.lowerBound
-            switch array.dtype {
-            case "float32": return (0..<array.count).map { Float(bitPattern: base.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
-            case "bfloat16": return (0..<array.count).map { Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
-            case "float16": return (0..<array.count).map { Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
-            default: throw fail("array \(name) has dtype \(array.dtype), expected float32, bfloat16 or float16")
-            }
-        }
+        let elements: [String: StoredFloat] = ["float32": .float32, "bfloat16": .bfloat16, "float16": .float16]
+        guard let element = elements[array.dtype] else { throw fail("array \(name) has dtype \(array.dtype), expected float32, bfloat16 or float16") }
+        return data.withUnsafeBytes { element.widen($0.baseAddress! + array.bytes.lowerBound, count: array.count) }
     }
 
     /// An integer scalar (optax's counts are int32 arrays of shape []).

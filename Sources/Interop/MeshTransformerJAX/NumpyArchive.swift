@@ -126,12 +126,7 @@ public final class NumpyArchive {
             return size
         }
         guard let itemSize = NumpyArray.itemSizes[descr] else { throw bad("has dtype \(descr), which is not read (float32, float16, bfloat16 as |V2, int32, int64)") }
-        var bytes = itemSize
-        for size in shape {
-            let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw bad("has a shape \(shape) whose size overflows") }
-            bytes = product
-        }
+        guard let bytes = StoredFloat.byteCount(of: shape, itemSize: itemSize) else { throw bad("has a shape \(shape) whose size overflows") }
         let dataStart = headerStart + headerLength
         guard bytes == range.upperBound - dataStart else { throw bad("holds \(range.upperBound - dataStart) bytes of values, its shape \(shape) of \(descr) needs \(bytes)") }
         return NumpyArray(name: name, descr: descr, shape: shape, bytes: dataStart..<range.upperBound)
@@ -139,15 +134,9 @@ public final class NumpyArchive {
 
     /// A floating-point array as Float32 (float16 and bfloat16 widen exactly).
     public func floats(_ array: NumpyArray) throws -> [Float] {
-        try data.withUnsafeBytes { raw -> [Float] in
-            let base = raw.baseAddress! + array.bytes.lowerBound
-            switch array.descr {
-            case "<f4": return (0..<array.count).map { Float(bitPattern: base.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
-            case "|V2", "<V2": return (0..<array.count).map { Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
-            case "<f2": return (0..<array.count).map { Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
-            default: throw Self.fail(path, "member \(array.name) has dtype \(array.descr), expected a float")
-            }
-        }
+        let elements: [String: StoredFloat] = ["<f4": .float32, "|V2": .bfloat16, "<V2": .bfloat16, "<f2": .float16]
+        guard let element = elements[array.descr] else { throw Self.fail(path, "member \(array.name) has dtype \(array.descr), expected a float") }
+        return data.withUnsafeBytes { element.widen($0.baseAddress! + array.bytes.lowerBound, count: array.count) }
     }
 
     /// An integer scalar (optax's counts, the step).
