@@ -6,7 +6,8 @@ import TestSupport
 
 /// The model commands as a user runs them (through the binary), against transformers' fixtures
 /// (Scripts/reference/make-roberta-fixture.py, make-gptj-fixture.py): info, convert both ways in
-/// float32 and bfloat16, eval with gradients, fill-mask, generate, compare, plan and bench.
+/// float32 and bfloat16, from and to BERTIN's Flax checkpoints, from mesh-transformer-jax, eval with
+/// gradients, fill-mask, generate, compare, plan and bench.
 @Suite struct ModelCommandTests {
     static let models = MPITrainingTests.root.appendingPathComponent("Tests/ModelsTests/Fixtures")
 
@@ -71,6 +72,32 @@ import TestSupport
         for name in torchBF16.tensors.keys.sorted() {
             #expect(try widened.info(name).dtype == "F32")
             #expect(differingBits(try widened.floats(name), try torchBF16.floats(name)) == 0, "\(name) widened")
+        }
+    }
+
+    /// BERTIN's Flax checkpoint through the binary: --from-flax then --to-flax gives flax's own
+    /// msgpack files back byte for byte; --from-mtj then --to-hf gives the transformers model the
+    /// mesh-transformer-jax fixture defines, bit for bit.
+    @Test func convertFromFlaxAndBackAndFromMeshTransformer() throws {
+        let flax = Self.models.appendingPathComponent("flax-roberta/checkpoint-2")
+        let checkpoint = Self.temporary("flax") + ".h5"
+        let imported = try Self.run(["convert", "--from-flax", flax.path, "--output", checkpoint])
+        #expect(imported.status == 0 && imported.output.contains("wrote \(checkpoint): roberta, 22560 parameters, step 3, Adam state after 3 updates"), "\(imported.output)")
+        let exported = Self.temporary("flax-export")
+        #expect(try Self.run(["convert", "--checkpoint", checkpoint, "--to-flax", exported]).status == 0)
+        for file in ["flax_model.msgpack", "optimizer_state.msgpack"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(exported)/\(file)")) == (try Data(contentsOf: flax.appendingPathComponent(file))), "\(file)")
+        }
+        let mtj = Self.temporary("mtj") + ".h5"
+        let fromMTJ = try Self.run(["convert", "--from-mtj", Self.models.appendingPathComponent("mtj-gptj/step_7").path,
+                                    "--config", Self.models.appendingPathComponent("tiny-gptj/config.json").path, "--output", mtj])
+        #expect(fromMTJ.status == 0 && fromMTJ.output.contains("its 32224 parameters (every shard's copies) are our 31328"), "\(fromMTJ.output)")
+        let hf = Self.temporary("mtj-hf")
+        #expect(try Self.run(["convert", "--checkpoint", mtj, "--to-hf", hf]).status == 0)
+        let (ours, reference) = (try SafeTensorsFile(path: hf + "/model.safetensors"),
+                                 try SafeTensorsFile(path: Self.models.appendingPathComponent("mtj-gptj-reference/model.safetensors").path))
+        for name in reference.tensors.keys.sorted() where try reference.info(name).dtype == "F32" {
+            #expect(differingBits(try ours.floats(name), try reference.floats(name)) == 0, "\(name)")
         }
     }
 
