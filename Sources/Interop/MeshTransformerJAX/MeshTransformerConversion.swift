@@ -121,8 +121,8 @@ public enum MeshTransformerConversion {
 
     public static func load(directory: String, config configPath: String) throws -> Imported {
         let (model, sources, configJSON) = try model(configPath)
-        let store = try model.makeParameterStore()
-        guard Set(sources.keys) == Set(store.entries.map(\.name)) else {
+        let shapes = Dictionary(uniqueKeysWithValues: model.layout.map { ($0.name, $0.shape) })
+        guard Set(sources.keys) == Set(shapes.keys) else {
             throw InteropError.invalidFile(path: configPath, reason: "the family's mesh-transformer-jax layout does not cover its parameters")
         }
         let shards = try readShards(directory)
@@ -142,18 +142,30 @@ public enum MeshTransformerConversion {
         }
         let parametersAt = full ? 2 + 2 * p : 0
         let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-        let shapes = Dictionary(uniqueKeysWithValues: store.entries.map { ($0.name, $0.shape) })
-
-        // One leaf (at position `base + index[leaf]` of the tree) over every shard, checked and put together.
-        func assemble(_ leaf: MeshTransformerSource.Leaf, full shape: [Int], base: Int, moment: Bool) throws -> [Float] {
+        // Every array's shape is checked before the store is allocated (GPT-J-6B's is 24 GB).
+        let owners = Dictionary(sources.flatMap { name, source in source.leaves.map { ($0, (name, source)) } }, uniquingKeysWith: { first, _ in first })
+        for leaf in order {
+            let (name, source) = owners[leaf]!
+            let shape = fullShape(leaf, of: source, parameter: shapes[name]!)
             guard let piece = shardShape(shape, leaf.split, shards: count) else {
                 throw InteropError.invalidFile(path: directory, reason: "\(leaf.module)/\(leaf.name) of shape \(shape) does not split into \(count) shards")
             }
+            for base in full ? [parametersAt, 1, 1 + p] : [parametersAt] {
+                for shard in 0..<count {
+                    let (archive, array) = shards[shard][base + index[leaf]!]
+                    guard array.shape == piece else {
+                        throw InteropError.invalidFile(path: archive.path, reason: "array \(array.name) (\(leaf.module)/\(leaf.name)) has shape \(array.shape), expected \(piece) on \(count) shards")
+                    }
+                }
+            }
+        }
+        let store = try model.makeParameterStore()
+
+        // One leaf (at position `base + index[leaf]` of the tree; its shapes checked above) over every shard, put together.
+        func assemble(_ leaf: MeshTransformerSource.Leaf, full shape: [Int], base: Int, moment: Bool) throws -> [Float] {
+            let piece = shardShape(shape, leaf.split, shards: count)!
             let pieces = try (0..<count).map { shard -> [Float] in
                 let (archive, array) = shards[shard][base + index[leaf]!]
-                guard array.shape == piece else {
-                    throw InteropError.invalidFile(path: archive.path, reason: "array \(array.name) (\(leaf.module)/\(leaf.name)) has shape \(array.shape), expected \(piece) on \(count) shards")
-                }
                 return try archive.floats(array)
             }
             switch leaf.split {
@@ -222,4 +234,3 @@ public enum MeshTransformerConversion {
     }
 }
 
-extension MeshTransformerSource.Split: Equatable {}
