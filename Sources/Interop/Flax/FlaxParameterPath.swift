@@ -9,8 +9,6 @@ struct FlaxParameterPath: Equatable {
     /// The Flax array is the transpose of our tensor (a kernel).
     let transposed: Bool
 
-    init(path: String, transposed: Bool) { (self.path, self.transposed) = (path, transposed) }
-
     init(name: String, shape: [Int], role: ParameterRole?) throws {
         var parts = name.split(separator: ".").map(String.init)
         guard let last = parts.last else { throw InteropError.invalidFile(path: name, reason: "an empty parameter name") }

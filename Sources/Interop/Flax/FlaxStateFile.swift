@@ -43,18 +43,6 @@ public final class FlaxStateFile {
         }
     }
 
-    /// The node at `path` ("0/mu"), or nil.
-    public func node(_ path: String) throws -> MessagePackValue? {
-        var node = root
-        var walked: [String] = []
-        for key in path.split(separator: "/").map(String.init) {
-            guard let next = try entries(node, at: walked.joined(separator: "/")).first(where: { $0.0 == key })?.1 else { return nil }
-            node = next
-            walked.append(key)
-        }
-        return node
-    }
-
     /// Every array under `node` (the node at `name`, for messages), by "/"-joined path relative
     /// to it, in the file's order.
     public func arrays(under node: MessagePackValue, named name: String = "") throws -> [(path: String, array: FlaxArray)] {
